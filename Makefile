@@ -1,0 +1,41 @@
+# The two commands of the README: `make run` and `make test`. Both install what
+# is missing first (scripts/setup), so a fresh Debian machine needs nothing else.
+BUILD ?= build/release
+ASAN_BUILD ?= build/asan
+FUZZ_BUILD ?= build/fuzz
+JOBS ?= $(shell nproc)
+
+.PHONY: setup build build-asan build-fuzz run test test-unit bench stack clean docs
+
+setup:
+	@scripts/setup
+
+build: setup
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: setup
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLT_SANITIZE=ON -DLT_BENCH=OFF >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+build-fuzz: setup
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLT_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+run: build
+	@$(BUILD)/logtracer run
+
+test: build build-asan build-fuzz
+	@scripts/test
+
+test-unit: build
+	@cd $(BUILD) && ctest -L unit --output-on-failure -j $(JOBS)
+
+bench: build
+	@scripts/bench
+
+docs: build
+	@$(BUILD)/logtracer config-reference > docs/configuration.md
+
+clean:
+	rm -rf build

@@ -1,0 +1,16 @@
+#include <cstdio>
+
+#include "cmd/commands.h"
+
+namespace lt::cmd {
+
+void add_run(CLI::App& app, int& exit_code) {
+  auto* sub = app.add_subcommand("run", "run (not built yet)");
+  sub->allow_extras();
+  sub->callback([&exit_code] {
+    std::fprintf(stderr, "logtracer run: not built yet\n");
+    exit_code = 2;
+  });
+}
+
+}  // namespace lt::cmd

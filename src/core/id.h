@@ -1,0 +1,15 @@
+// Event ids: ULIDs (48-bit millisecond time + 80 random bits, Crockford base32,
+// 26 characters). Unique without coordination and sortable by ingestion time.
+#pragma once
+
+#include <string>
+
+#include "core/time.h"
+
+namespace lt {
+
+// Thread-safe; monotonic within one thread for ids created in the same millisecond.
+std::string new_event_id(TimestampNs now);
+std::string new_event_id();
+
+}  // namespace lt

@@ -1,0 +1,387 @@
+#include "core/json_codec.h"
+
+#include <simdjson.h>
+
+#include <charconv>
+
+#include "core/id.h"
+#include "core/utf8.h"
+
+namespace lt {
+
+
+std::string_view to_string(DecodeErrc code) noexcept {
+  switch (code) {
+    case DecodeErrc::TooLarge: return "decode.too_large";
+    case DecodeErrc::NotJson: return "decode.not_json";
+    case DecodeErrc::NotObject: return "decode.not_object";
+    case DecodeErrc::InvalidUtf8: return "decode.invalid_utf8";
+    case DecodeErrc::TooDeep: return "decode.too_deep";
+    case DecodeErrc::WrongType: return "decode.wrong_type";
+    case DecodeErrc::MissingMessage: return "decode.missing_message";
+  }
+  return "decode.unknown";
+}
+
+std::string DecodeError::message() const {
+  std::string s(to_string(code));
+  if (!detail.empty()) {
+    s += ": ";
+    s += detail;
+  }
+  return s;
+}
+
+namespace {
+
+enum class Field { Id, Timestamp, Level, Service, Environment, Host, Source, Message, TraceId, SpanId, Attributes, Other };
+
+struct FieldName {
+  std::string_view name;
+  Field field;
+  bool canonical;  // canonical names win over aliases when both are present
+};
+
+constexpr FieldName kFields[] = {
+    {"id", Field::Id, true},
+    {"timestamp", Field::Timestamp, true},
+    {"@timestamp", Field::Timestamp, false},
+    {"time", Field::Timestamp, false},
+    {"ts", Field::Timestamp, false},
+    {"level", Field::Level, true},
+    {"severity_level", Field::Level, false},
+    {"severity", Field::Level, false},
+    {"lvl", Field::Level, false},
+    {"loglevel", Field::Level, false},
+    {"log.level", Field::Level, false},
+    {"service", Field::Service, true},
+    {"service_name", Field::Service, false},
+    {"service.name", Field::Service, false},
+    {"environment", Field::Environment, true},
+    {"env", Field::Environment, false},
+    {"deployment.environment", Field::Environment, false},
+    {"host", Field::Host, true},
+    {"hostname", Field::Host, false},
+    {"host.name", Field::Host, false},
+    {"source", Field::Source, true},
+    {"message", Field::Message, true},
+    {"msg", Field::Message, false},
+    {"log", Field::Message, false},
+    {"trace_id", Field::TraceId, true},
+    {"traceId", Field::TraceId, false},
+    {"trace.id", Field::TraceId, false},
+    {"span_id", Field::SpanId, true},
+    {"spanId", Field::SpanId, false},
+    {"span.id", Field::SpanId, false},
+    {"attributes", Field::Attributes, true},
+};
+
+const FieldName* classify(std::string_view key) noexcept {
+  for (const auto& f : kFields)
+    if (f.name == key) return &f;
+  return nullptr;
+}
+
+DecodeErrc classify_simdjson(simdjson::error_code e) noexcept {
+  switch (e) {
+    case simdjson::UTF8_ERROR: return DecodeErrc::InvalidUtf8;
+    case simdjson::DEPTH_ERROR: return DecodeErrc::TooDeep;
+    case simdjson::CAPACITY: return DecodeErrc::TooLarge;
+    case simdjson::INCORRECT_TYPE: return DecodeErrc::NotObject;
+    default: return DecodeErrc::NotJson;
+  }
+}
+
+DecodeError make_error(DecodeErrc code, std::string detail) { return DecodeError{code, std::move(detail)}; }
+
+DecodeError from_simdjson(simdjson::error_code e, std::string_view where) {
+  std::string d(where);
+  if (!d.empty()) d += ": ";
+  d += simdjson::error_message(e);
+  return make_error(classify_simdjson(e), std::move(d));
+}
+
+}  // namespace
+
+// The DOM API dispatches at run time to the best kernel of the CPU (AVX-512,
+// AVX2, SSE4.2); On-Demand would be fixed at compile time to the baseline.
+struct EventDecoder::Impl {
+  DecodeOptions options;
+  simdjson::dom::parser parser;
+  std::string buffer;  // input copy with SIMDJSON_PADDING bytes of slack
+  bool have_canonical[16] = {};
+  bool seen[16] = {};
+
+  explicit Impl(DecodeOptions o) : options(o), parser(o.max_bytes) {}
+
+  static void read_attribute(std::string_view key, simdjson::dom::element v, Attribute& attr) {
+    using T = simdjson::dom::element_type;
+    attr.key.assign(key);
+    switch (v.type()) {
+      case T::STRING:
+        attr.value.assign(v.get_string().value_unsafe());
+        attr.type = AttrType::String;
+        return;
+      case T::INT64:
+      case T::UINT64:
+      case T::DOUBLE:
+        attr.value = simdjson::minify(v);
+        attr.type = AttrType::Number;
+        return;
+      case T::BOOL:
+        attr.value = v.get_bool().value_unsafe() ? "true" : "false";
+        attr.type = AttrType::Bool;
+        return;
+      case T::NULL_VALUE:
+        attr.value.clear();
+        attr.type = AttrType::Null;
+        return;
+      case T::ARRAY:
+      case T::OBJECT:
+        attr.value = simdjson::minify(v);
+        attr.type = AttrType::Raw;
+        return;
+    }
+  }
+
+  static std::optional<DecodeError> read_string(std::string_view key, simdjson::dom::element v, std::string& out) {
+    if (!v.is_string()) return make_error(DecodeErrc::WrongType, "field '" + std::string(key) + "' must be a string");
+    out.assign(v.get_string().value_unsafe());
+    return std::nullopt;
+  }
+
+  std::optional<DecodeError> read_field(const FieldName& f, std::string_view key, simdjson::dom::element v, LogEvent& out) {
+    const int slot = static_cast<int>(f.field);
+    if (!f.canonical && have_canonical[slot]) {
+      // The canonical name was already seen: keep it, but do not lose the alias's value.
+      Attribute a;
+      read_attribute(key, v, a);
+      out.attributes.push_back(std::move(a));
+      return std::nullopt;
+    }
+    if (f.canonical) have_canonical[slot] = true;
+    seen[slot] = true;
+    switch (f.field) {
+      case Field::Id: return read_string(key, v, out.id);
+      case Field::Service: return read_string(key, v, out.service);
+      case Field::Environment: return read_string(key, v, out.environment);
+      case Field::Host: return read_string(key, v, out.host);
+      case Field::Source: return read_string(key, v, out.source);
+      case Field::Message: return read_string(key, v, out.message);
+      case Field::TraceId: return read_string(key, v, out.trace_id);
+      case Field::SpanId: return read_string(key, v, out.span_id);
+      case Field::Timestamp: {
+        if (v.is_number()) {
+          out.timestamp = from_epoch_number(v.get_double().value_unsafe());
+          return std::nullopt;
+        }
+        if (!v.is_string())
+          return make_error(DecodeErrc::WrongType, "field '" + std::string(key) + "' must be an RFC 3339 string or an epoch number");
+        const std::string_view s = v.get_string().value_unsafe();
+        if (auto ts = parse_rfc3339(s)) {
+          out.timestamp = *ts;
+        } else {
+          // Numeric strings are epoch numbers; anything else is kept, not lost.
+          double d;
+          auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+          if (ec == std::errc() && p == s.data() + s.size()) {
+            out.timestamp = from_epoch_number(d);
+          } else {
+            out.set_attribute("original_timestamp", s);
+          }
+        }
+        return std::nullopt;
+      }
+      case Field::Level: {
+        if (v.is_number()) {
+          if (auto l = level_from_number(v.get_double().value_unsafe())) out.level = *l;
+          return std::nullopt;
+        }
+        if (!v.is_string())
+          return make_error(DecodeErrc::WrongType, "field '" + std::string(key) + "' must be a string or a number");
+        const std::string_view s = v.get_string().value_unsafe();
+        if (auto l = parse_level(s)) {
+          out.level = *l;
+        } else {
+          out.level = Level::Info;
+          out.set_attribute("original_level", s);
+        }
+        return std::nullopt;
+      }
+      case Field::Attributes: {
+        simdjson::dom::object attrs;
+        if (v.get_object().get(attrs)) return make_error(DecodeErrc::WrongType, "field 'attributes' must be an object");
+        for (auto [k, mv] : attrs) {
+          Attribute a;
+          read_attribute(k, mv, a);
+          if (auto* existing = out.attribute(a.key)) {
+            *existing = std::move(a);
+          } else {
+            out.attributes.push_back(std::move(a));
+          }
+        }
+        return std::nullopt;
+      }
+      case Field::Other: break;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<DecodeError> decode(std::string_view json, LogEvent& out) {
+    out.clear();
+    std::fill(std::begin(have_canonical), std::end(have_canonical), false);
+    std::fill(std::begin(seen), std::end(seen), false);
+    if (json.size() > options.max_bytes)
+      return make_error(DecodeErrc::TooLarge, std::to_string(json.size()) + " bytes, limit " + std::to_string(options.max_bytes));
+    size_t first = 0;
+    while (first < json.size() && (json[first] == ' ' || json[first] == '\t' || json[first] == '\n' || json[first] == '\r')) ++first;
+    if (first == json.size()) return make_error(DecodeErrc::NotJson, "empty input");
+
+    buffer.assign(json);
+    buffer.append(simdjson::SIMDJSON_PADDING, '\0');
+    simdjson::dom::element doc;
+    if (auto e = parser.parse(buffer.data(), json.size(), false).get(doc)) return from_simdjson(e, "");
+    simdjson::dom::object root;
+    if (doc.get_object().get(root)) return make_error(DecodeErrc::NotObject, "expected a JSON object");
+    for (auto [key, v] : root) {
+      if (const FieldName* f = classify(key)) {
+        if (auto err = read_field(*f, key, v, out)) return err;
+      } else {
+        Attribute a;
+        read_attribute(key, v, a);
+        out.attributes.push_back(std::move(a));
+      }
+    }
+    if (!seen[static_cast<int>(Field::Message)])
+      return make_error(DecodeErrc::MissingMessage, "no 'message', 'msg' or 'log' field");
+    return std::nullopt;
+  }
+};
+
+EventDecoder::EventDecoder(DecodeOptions options) : impl_(std::make_unique<Impl>(options)) {
+  if (impl_->parser.allocate(std::max<size_t>(options.max_bytes, 64), options.max_depth) != simdjson::SUCCESS)
+    throw std::bad_alloc();
+}
+EventDecoder::~EventDecoder() = default;
+EventDecoder::EventDecoder(EventDecoder&&) noexcept = default;
+EventDecoder& EventDecoder::operator=(EventDecoder&&) noexcept = default;
+
+std::optional<DecodeError> EventDecoder::decode(std::string_view json, LogEvent& out) {
+  return impl_->decode(json, out);
+}
+
+void fill_defaults(LogEvent& event) {
+  const TimestampNs now = now_ns();
+  if (event.timestamp == 0) event.timestamp = now;
+  if (event.id.empty()) event.id = new_event_id(now);
+}
+
+void append_json_string(std::string_view s, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  const bool valid = is_valid_utf8(s);
+  std::string repaired;
+  if (!valid) {
+    append_sanitized_utf8(s, repaired);
+    s = repaired;
+  }
+  size_t run = 0;  // start of the pending run of bytes that need no escaping
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(esc, 6);
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
+namespace {
+
+void append_key(std::string_view key, std::string& out) {
+  out.push_back(',');
+  append_json_string(key, out);
+  out.push_back(':');
+}
+
+void append_attribute_value(const Attribute& a, std::string& out) {
+  switch (a.type) {
+    case AttrType::String: append_json_string(a.value, out); break;
+    case AttrType::Number:
+    case AttrType::Bool:
+    case AttrType::Raw:
+      if (a.value.empty()) {
+        out.append("null");
+      } else {
+        out.append(a.value);
+      }
+      break;
+    case AttrType::Null: out.append("null"); break;
+  }
+}
+
+}  // namespace
+
+void encode_json(const LogEvent& e, std::string& out) {
+  out.reserve(out.size() + 192 + e.message.size());
+  out.append("{\"id\":");
+  append_json_string(e.id, out);
+  out.append(",\"timestamp\":\"");
+  char ts[30];
+  out.append(ts, format_rfc3339(e.timestamp, ts));
+  out.append("\",\"level\":\"");
+  out.append(to_string(e.level));
+  out.push_back('"');
+  append_key("service", out);
+  append_json_string(e.service, out);
+  append_key("environment", out);
+  append_json_string(e.environment, out);
+  append_key("host", out);
+  append_json_string(e.host, out);
+  append_key("source", out);
+  append_json_string(e.source, out);
+  append_key("message", out);
+  append_json_string(e.message, out);
+  if (!e.trace_id.empty()) {
+    append_key("trace_id", out);
+    append_json_string(e.trace_id, out);
+  }
+  if (!e.span_id.empty()) {
+    append_key("span_id", out);
+    append_json_string(e.span_id, out);
+  }
+  if (!e.attributes.empty()) {
+    out.append(",\"attributes\":{");
+    bool first = true;
+    for (const auto& a : e.attributes) {
+      if (!first) out.push_back(',');
+      first = false;
+      append_json_string(a.key, out);
+      out.push_back(':');
+      append_attribute_value(a, out);
+    }
+    out.push_back('}');
+  }
+  out.push_back('}');
+}
+
+std::string to_json(const LogEvent& event) {
+  std::string s;
+  encode_json(event, s);
+  return s;
+}
+
+}  // namespace lt

@@ -1,0 +1,155 @@
+#include "core/time.h"
+
+#include <chrono>
+#include <cmath>
+
+namespace lt {
+
+TimestampNs now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Howard Hinnant's algorithms (public domain).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+namespace {
+
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) noexcept {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+}
+
+bool digits(std::string_view s, size_t pos, size_t n, int& out) noexcept {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    const char c = s[i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+std::optional<TimestampNs> parse_rfc3339(std::string_view s) noexcept {
+  int year, mon, day, hh, mm, ss;
+  if (!digits(s, 0, 4, year) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mon) ||
+      s[7] != '-' || !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      !digits(s, 11, 2, hh) || s[13] != ':' || !digits(s, 14, 2, mm) || s[16] != ':' ||
+      !digits(s, 17, 2, ss))
+    return std::nullopt;
+  if (mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return std::nullopt;
+  size_t pos = 19;
+  std::int64_t frac_ns = 0;
+  if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
+    ++pos;
+    int ndigits = 0;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      if (ndigits < 9) {
+        frac_ns = frac_ns * 10 + (s[pos] - '0');
+        ++ndigits;
+      }
+      ++pos;
+    }
+    if (ndigits == 0) return std::nullopt;
+    for (int i = ndigits; i < 9; ++i) frac_ns *= 10;
+  }
+  std::int64_t offset_s = 0;
+  if (pos == s.size()) return std::nullopt;  // RFC 3339 requires a zone
+  if (s[pos] == 'Z' || s[pos] == 'z') {
+    ++pos;
+  } else if (s[pos] == '+' || s[pos] == '-') {
+    int oh, om;
+    const bool neg = s[pos] == '-';
+    if (!digits(s, pos + 1, 2, oh)) return std::nullopt;
+    size_t p2 = pos + 3;
+    if (p2 < s.size() && s[p2] == ':') ++p2;
+    if (!digits(s, p2, 2, om) || oh > 23 || om > 59) return std::nullopt;
+    offset_s = (oh * 3600 + om * 60) * (neg ? -1 : 1);
+    pos = p2 + 2;
+  } else {
+    return std::nullopt;
+  }
+  if (pos != s.size()) return std::nullopt;
+  const std::int64_t days = days_from_civil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day));
+  const std::int64_t secs = days * 86400 + hh * 3600 + mm * 60 + std::min(ss, 59) - offset_s;
+  return secs * 1'000'000'000 + frac_ns;
+}
+
+TimestampNs from_epoch_number(double v) noexcept {
+  const double a = std::fabs(v);
+  if (!std::isfinite(v)) return 0;
+  if (a < 1e11) return static_cast<TimestampNs>(std::llround(v * 1e9));  // seconds
+  if (a < 1e14) return static_cast<TimestampNs>(std::llround(v * 1e6));  // milliseconds
+  if (a < 1e17) return static_cast<TimestampNs>(std::llround(v * 1e3));  // microseconds
+  if (a < 9.2e18) return static_cast<TimestampNs>(v);                    // nanoseconds
+  return 0;
+}
+
+size_t format_rfc3339(TimestampNs ts, char* out) noexcept {
+  std::int64_t secs = ts / 1'000'000'000;
+  std::int64_t ns = ts % 1'000'000'000;
+  if (ns < 0) {
+    ns += 1'000'000'000;
+    --secs;
+  }
+  std::int64_t days = secs / 86400;
+  std::int64_t sod = secs % 86400;
+  if (sod < 0) {
+    sod += 86400;
+    --days;
+  }
+  std::int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  if (y < 0) y = 0;
+  if (y > 9999) y = 9999;
+  auto put = [&](size_t pos, std::int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      out[pos + i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+  };
+  put(0, y, 4);
+  out[4] = '-';
+  put(5, m, 2);
+  out[7] = '-';
+  put(8, d, 2);
+  out[10] = 'T';
+  put(11, sod / 3600, 2);
+  out[13] = ':';
+  put(14, (sod / 60) % 60, 2);
+  out[16] = ':';
+  put(17, sod % 60, 2);
+  out[19] = '.';
+  put(20, ns, 9);
+  out[29] = 'Z';
+  return 30;
+}
+
+std::string format_rfc3339(TimestampNs ts) {
+  std::string s(30, '\0');
+  format_rfc3339(ts, s.data());
+  return s;
+}
+
+}  // namespace lt
