@@ -111,6 +111,8 @@ struct EventDecoder::Impl {
   std::string buffer;  // input copy with SIMDJSON_PADDING bytes of slack
   bool have_canonical[16] = {};
   bool seen[16] = {};
+  std::string_view alias_key[16];            // valid until the next parse
+  simdjson::dom::element alias_value[16];
 
   explicit Impl(DecodeOptions o) : options(o), parser(o.max_bytes) {}
 
@@ -144,6 +146,19 @@ struct EventDecoder::Impl {
     }
   }
 
+  // Duplicate keys: the last one wins, as in most JSON readers.
+  std::optional<DecodeError> upsert_attribute(std::string_view key, simdjson::dom::element v, LogEvent& out) {
+    if (auto* existing = out.attribute(key)) {
+      read_attribute(key, v, *existing);
+      return std::nullopt;
+    }
+    if (out.attributes.size() >= options.max_attributes)
+      return make_error(DecodeErrc::TooLarge, "more than " + std::to_string(options.max_attributes) + " attributes");
+    out.attributes.emplace_back();
+    read_attribute(key, v, out.attributes.back());
+    return std::nullopt;
+  }
+
   static std::optional<DecodeError> read_string(std::string_view key, simdjson::dom::element v, std::string& out) {
     if (!v.is_string()) return make_error(DecodeErrc::WrongType, "field '" + std::string(key) + "' must be a string");
     out.assign(v.get_string().value_unsafe());
@@ -154,12 +169,19 @@ struct EventDecoder::Impl {
     const int slot = static_cast<int>(f.field);
     if (!f.canonical && have_canonical[slot]) {
       // The canonical name was already seen: keep it, but do not lose the alias's value.
-      Attribute a;
-      read_attribute(key, v, a);
-      out.attributes.push_back(std::move(a));
-      return std::nullopt;
+      return upsert_attribute(key, v, out);
     }
-    if (f.canonical) have_canonical[slot] = true;
+    if (f.canonical) {
+      const bool alias_first = seen[slot] && !have_canonical[slot];
+      have_canonical[slot] = true;
+      if (alias_first) {
+        // An alias filled this field first; the canonical name wins, the alias's value is kept.
+        if (auto err = upsert_attribute(alias_key[slot], alias_value[slot], out)) return err;
+      }
+    } else {
+      alias_key[slot] = key;
+      alias_value[slot] = v;
+    }
     seen[slot] = true;
     switch (f.field) {
       case Field::Id: return read_string(key, v, out.id);
@@ -212,13 +234,7 @@ struct EventDecoder::Impl {
         simdjson::dom::object attrs;
         if (v.get_object().get(attrs)) return make_error(DecodeErrc::WrongType, "field 'attributes' must be an object");
         for (auto [k, mv] : attrs) {
-          Attribute a;
-          read_attribute(k, mv, a);
-          if (auto* existing = out.attribute(a.key)) {
-            *existing = std::move(a);
-          } else {
-            out.attributes.push_back(std::move(a));
-          }
+          if (auto err = upsert_attribute(k, mv, out)) return err;
         }
         return std::nullopt;
       }
@@ -246,10 +262,8 @@ struct EventDecoder::Impl {
     for (auto [key, v] : root) {
       if (const FieldName* f = classify(key)) {
         if (auto err = read_field(*f, key, v, out)) return err;
-      } else {
-        Attribute a;
-        read_attribute(key, v, a);
-        out.attributes.push_back(std::move(a));
+      } else if (auto err = upsert_attribute(key, v, out)) {
+        return err;
       }
     }
     if (!seen[static_cast<int>(Field::Message)])

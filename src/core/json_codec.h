@@ -34,6 +34,7 @@ struct DecodeError {
 struct DecodeOptions {
   size_t max_bytes = 1 << 20;
   size_t max_depth = 32;
+  size_t max_attributes = 1024;  // bounds the work a hostile object with many keys can cause
 };
 
 // Not thread-safe: one decoder per thread (it owns a simdjson parser and buffer).

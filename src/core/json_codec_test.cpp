@@ -1,0 +1,198 @@
+#include "core/json_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/utf8.h"
+
+namespace lt {
+namespace {
+
+LogEvent sample_event() {
+  LogEvent e;
+  e.id = "01JDZQ4X8V3W2Y1Z0A9B8C7D6E";
+  e.timestamp = 1'764'284'931'123'456'789;
+  e.level = Level::Error;
+  e.service = "checkout";
+  e.environment = "production";
+  e.host = "web-1";
+  e.source = "file:/var/log/app.log";
+  e.message = "payment \"declined\"\n\tcode=51 \\ done";
+  e.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  e.span_id = "00f067aa0ba902b7";
+  e.attributes = {{"user_id", "u-42", AttrType::String},
+                  {"status", "502", AttrType::Number},
+                  {"cached", "false", AttrType::Bool},
+                  {"ctx", "{\"a\":[1,2]}", AttrType::Raw},
+                  {"none", "", AttrType::Null}};
+  return e;
+}
+
+TEST(JsonCodec, RoundTripsEveryField) {
+  const LogEvent in = sample_event();
+  EventDecoder dec;
+  LogEvent out;
+  auto err = dec.decode(to_json(in), out);
+  ASSERT_FALSE(err) << err->message();
+  EXPECT_EQ(in, out);
+}
+
+TEST(JsonCodec, CanonicalFormIsStable) {
+  LogEvent e;
+  e.id = "X";
+  e.timestamp = 0;
+  e.message = "hi";
+  EXPECT_EQ(to_json(e),
+            R"({"id":"X","timestamp":"1970-01-01T00:00:00.000000000Z","level":"INFO","service":"","environment":"","host":"","source":"","message":"hi"})");
+}
+
+TEST(JsonCodec, AcceptsCommonAliases) {
+  EventDecoder dec;
+  LogEvent e;
+  auto err = dec.decode(
+      R"({"service_name":"payments","environment":"staging","severity_level":"warning","msg":"slow","@timestamp":"2026-11-27T10:00:00.5+01:00","hostname":"db-2","traceId":"t1"})",
+      e);
+  ASSERT_FALSE(err) << err->message();
+  EXPECT_EQ(e.service, "payments");
+  EXPECT_EQ(e.environment, "staging");
+  EXPECT_EQ(e.level, Level::Warn);
+  EXPECT_EQ(e.message, "slow");
+  EXPECT_EQ(e.host, "db-2");
+  EXPECT_EQ(e.trace_id, "t1");
+  EXPECT_EQ(format_rfc3339(e.timestamp), "2026-11-27T09:00:00.500000000Z");
+}
+
+TEST(JsonCodec, EpochTimestampsByMagnitude) {
+  EventDecoder dec;
+  LogEvent e;
+  for (const char* doc : {R"({"msg":"a","ts":1764284931})", R"({"msg":"a","ts":1764284931000})",
+                          R"({"msg":"a","ts":1764284931000000})", R"({"msg":"a","time":"1764284931"})"}) {
+    ASSERT_FALSE(dec.decode(doc, e)) << doc;
+    EXPECT_EQ(e.timestamp, 1'764'284'931'000'000'000) << doc;
+  }
+}
+
+TEST(JsonCodec, LevelAliasesAndNumbers) {
+  EventDecoder dec;
+  LogEvent e;
+  const std::pair<const char*, Level> cases[] = {
+      {R"({"msg":"a","lvl":"err"})", Level::Error},      {R"({"msg":"a","level":"CRITICAL"})", Level::Fatal},
+      {R"({"msg":"a","severity":"notice"})", Level::Info}, {R"({"msg":"a","level":50})", Level::Error},
+      {R"({"msg":"a","level":"trace"})", Level::Trace},  {R"({"msg":"a","level":"Debug"})", Level::Debug},
+  };
+  for (const auto& [doc, want] : cases) {
+    ASSERT_FALSE(dec.decode(doc, e)) << doc;
+    EXPECT_EQ(e.level, want) << doc;
+  }
+}
+
+TEST(JsonCodec, UnknownLevelIsKeptNotLost) {
+  EventDecoder dec;
+  LogEvent e;
+  ASSERT_FALSE(dec.decode(R"({"msg":"a","level":"loud"})", e));
+  EXPECT_EQ(e.level, Level::Info);
+  ASSERT_NE(e.attribute("original_level"), nullptr);
+  EXPECT_EQ(e.attribute("original_level")->value, "loud");
+}
+
+TEST(JsonCodec, CanonicalNameWinsAndAliasIsKept) {
+  EventDecoder dec;
+  LogEvent e;
+  ASSERT_FALSE(dec.decode(R"({"msg":"alias","message":"canonical"})", e));
+  EXPECT_EQ(e.message, "canonical");
+  ASSERT_NE(e.attribute("msg"), nullptr);
+  EXPECT_EQ(e.attribute("msg")->value, "alias");
+}
+
+TEST(JsonCodec, UnknownFieldsBecomeTypedAttributes) {
+  EventDecoder dec;
+  LogEvent e;
+  ASSERT_FALSE(dec.decode(R"({"message":"m","status":503,"ok":true,"tags":["a","b"],"n":null,"latency_ms":12.5})", e));
+  ASSERT_EQ(e.attributes.size(), 5u);
+  EXPECT_EQ(*e.attribute("status"), (Attribute{"status", "503", AttrType::Number}));
+  EXPECT_EQ(*e.attribute("ok"), (Attribute{"ok", "true", AttrType::Bool}));
+  EXPECT_EQ(*e.attribute("tags"), (Attribute{"tags", R"(["a","b"])", AttrType::Raw}));
+  EXPECT_EQ(e.attribute("n")->type, AttrType::Null);
+  EXPECT_EQ(e.attribute("latency_ms")->value, "12.5");
+}
+
+struct BadInput {
+  std::string input;
+  DecodeErrc code;
+};
+
+class JsonCodecBadInput : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(JsonCodecBadInput, IsATypedErrorNeverACrash) {
+  EventDecoder dec(DecodeOptions{.max_bytes = 4096, .max_depth = 16});
+  LogEvent e;
+  auto err = dec.decode(GetParam().input, e);
+  ASSERT_TRUE(err.has_value()) << GetParam().input;
+  EXPECT_EQ(err->code, GetParam().code) << err->message();
+  EXPECT_FALSE(err->message().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Garbage, JsonCodecBadInput,
+    ::testing::Values(BadInput{"", DecodeErrc::NotJson}, BadInput{"   \n", DecodeErrc::NotJson},
+                      BadInput{"hello world", DecodeErrc::NotJson}, BadInput{"{\"message\":", DecodeErrc::NotJson},
+                      BadInput{"{\"message\":\"a\"} trailing", DecodeErrc::NotJson},
+                      BadInput{"[1,2,3]", DecodeErrc::NotObject}, BadInput{"42", DecodeErrc::NotObject},
+                      BadInput{"\"str\"", DecodeErrc::NotObject},
+                      BadInput{"{\"message\":\"\xff\xfe\"}", DecodeErrc::InvalidUtf8},
+                      BadInput{"{\"message\":\"a\",\"x\":" + std::string(40, '[') + std::string(40, ']') + "}",
+                               DecodeErrc::TooDeep},
+                      BadInput{"{\"message\":\"" + std::string(5000, 'a') + "\"}", DecodeErrc::TooLarge},
+                      BadInput{R"({"message":42})", DecodeErrc::WrongType},
+                      BadInput{R"({"message":"m","service":{"a":1}})", DecodeErrc::WrongType},
+                      BadInput{R"({"message":"m","level":true})", DecodeErrc::WrongType},
+                      BadInput{R"({"message":"m","timestamp":[1]})", DecodeErrc::WrongType},
+                      BadInput{R"({"message":"m","attributes":"x"})", DecodeErrc::WrongType},
+                      BadInput{R"({"service":"s"})", DecodeErrc::MissingMessage}));
+
+TEST(JsonCodec, DecoderIsReusableAfterErrors) {
+  EventDecoder dec;
+  LogEvent e;
+  EXPECT_TRUE(dec.decode("{bad", e));
+  ASSERT_FALSE(dec.decode(R"({"message":"fine","service":"s"})", e));
+  EXPECT_EQ(e.message, "fine");
+  EXPECT_EQ(e.service, "s");
+}
+
+TEST(JsonCodec, EncoderRepairsInvalidUtf8AndEscapesControls) {
+  LogEvent e;
+  e.id = "i";
+  e.message = std::string("bad \xC3\x28 byte \x01 end \xF0\x9F\x98\x80", 24);
+  const std::string json = to_json(e);
+  EXPECT_TRUE(is_valid_utf8(json));
+  EXPECT_NE(json.find("\\u0001"), std::string::npos);
+  EXPECT_NE(json.find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD for the bad byte
+  EXPECT_NE(json.find("\xF0\x9F\x98\x80"), std::string::npos);  // valid emoji kept
+  EventDecoder dec;
+  LogEvent back;
+  ASSERT_FALSE(dec.decode(json, back));
+}
+
+TEST(JsonCodec, HugeValidEventWithinLimit) {
+  EventDecoder dec(DecodeOptions{.max_bytes = 8 << 20});
+  LogEvent in;
+  in.id = "big";
+  in.message.assign(4 << 20, 'x');
+  LogEvent out;
+  ASSERT_FALSE(dec.decode(to_json(in), out));
+  EXPECT_EQ(out.message.size(), in.message.size());
+}
+
+TEST(JsonCodec, FillDefaultsAssignsIdAndTime) {
+  LogEvent e;
+  fill_defaults(e);
+  EXPECT_EQ(e.id.size(), 26u);
+  EXPECT_GT(e.timestamp, 0);
+  const std::string id = e.id;
+  fill_defaults(e);
+  EXPECT_EQ(e.id, id);
+}
+
+}  // namespace
+}  // namespace lt

@@ -1,0 +1,68 @@
+#include "core/time.h"
+
+#include <gtest/gtest.h>
+
+#include "core/id.h"
+#include "core/level.h"
+#include "core/utf8.h"
+
+namespace lt {
+namespace {
+
+TEST(Time, ParsesRfc3339Variants) {
+  EXPECT_EQ(parse_rfc3339("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(parse_rfc3339("1970-01-01T00:00:01.5Z"), 1'500'000'000);
+  EXPECT_EQ(parse_rfc3339("1970-01-01 01:00:00+01:00"), 0);
+  EXPECT_EQ(parse_rfc3339("1969-12-31T23:00:00-01:00"), 0);
+  EXPECT_EQ(parse_rfc3339("2026-11-27T23:08:51.123456789123Z"), *parse_rfc3339("2026-11-27T23:08:51.123456789Z"));
+  EXPECT_EQ(parse_rfc3339("2000-02-29T12:00:00+0000"), 951'825'600LL * 1'000'000'000);
+}
+
+TEST(Time, RejectsGarbage) {
+  for (const char* s : {"", "2026", "2026-13-01T00:00:00Z", "2026-11-27T25:00:00Z", "2026-11-27T10:00:00",
+                        "2026-11-27T10:00:00.Z", "2026-11-27T10:00:00Zjunk", "yesterday", "2026-11-27T10:00:00+99:00"})
+    EXPECT_FALSE(parse_rfc3339(s).has_value()) << s;
+}
+
+TEST(Time, FormatRoundTrips) {
+  for (TimestampNs ts : {0LL, 1'764'284'931'123'456'789LL, 951'825'600'000'000'001LL, -1'000'000'000LL}) {
+    EXPECT_EQ(parse_rfc3339(format_rfc3339(ts)), ts);
+  }
+  EXPECT_EQ(format_rfc3339(1'764'284'931'123'456'789), "2025-11-27T23:08:51.123456789Z");
+}
+
+TEST(Level, NamesAliasesAndOrder) {
+  EXPECT_LT(Level::Trace, Level::Fatal);
+  EXPECT_EQ(parse_level("warning"), Level::Warn);
+  EXPECT_EQ(parse_level("ERR"), Level::Error);
+  EXPECT_EQ(parse_canonical_level("warn"), Level::Warn);
+  EXPECT_FALSE(parse_canonical_level("warning"));
+  EXPECT_FALSE(parse_level("WRN2"));
+  EXPECT_EQ(level_from_syslog_severity(0), Level::Fatal);
+  EXPECT_EQ(level_from_syslog_severity(4), Level::Warn);
+  EXPECT_EQ(level_from_syslog_severity(7), Level::Debug);
+  for (int i = 0; i < kLevelCount; ++i) EXPECT_EQ(parse_level(to_string(static_cast<Level>(i))), static_cast<Level>(i));
+}
+
+TEST(EventId, UniqueSortableUlid) {
+  std::string prev;
+  for (int i = 0; i < 10000; ++i) {
+    auto id = new_event_id(1'764'284'931'000'000'000 + (i / 100) * 1'000'000);
+    ASSERT_EQ(id.size(), 26u);
+    ASSERT_GT(id, prev);
+    prev = id;
+  }
+}
+
+TEST(Utf8, SanitizeAndTruncate) {
+  std::string out;
+  append_sanitized_utf8(std::string_view("a\xffz\xe2\x82", 5), out);
+  EXPECT_EQ(out, "a\xEF\xBF\xBDz\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_TRUE(is_valid_utf8(out));
+  const std::string euro = "ab\xe2\x82\xac";
+  EXPECT_EQ(truncate_utf8(euro, 4), "ab");
+  EXPECT_EQ(truncate_utf8(euro, 5), euro);
+}
+
+}  // namespace
+}  // namespace lt
