@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -21,6 +22,9 @@ enum class ParseStatus {
   Partial,  // the line did not match the format; `out.message` holds the raw line, attribute parse_error says why
 };
 
+std::string_view to_string(ParseStatus status) noexcept;
+
+// Not thread-safe (parsers keep scratch buffers): one parser per source thread.
 class LineParser {
  public:
   virtual ~LineParser() = default;
@@ -35,6 +39,18 @@ class LineParser {
 // Creates a parser, or returns an error message for a person ("unknown parser
 // 'foo'; expected one of json logfmt regex nginx apache syslog log4j raw",
 // "regex: missing ')' at column 12").
-std::variant<std::unique_ptr<LineParser>, std::string> make_parser(const ParserOptions& options);
+using ParserOrError = std::variant<std::unique_ptr<LineParser>, std::string>;
+ParserOrError make_parser(const ParserOptions& options);
+
+// One row per parser, in one explicit list: the config validation ("did you
+// mean"), the generated docs and make_parser all read it.
+struct ParserDescriptor {
+  std::string_view name;
+  std::string_view description;
+  bool needs_pattern;  // `pattern` is required (regex)
+  ParserOrError (*make)(const ParserOptions& options);
+};
+
+std::span<const ParserDescriptor> parser_descriptors() noexcept;
 
 }  // namespace lt::parsers

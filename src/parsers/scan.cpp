@@ -1,0 +1,165 @@
+#include "parsers/scan.h"
+
+#include <charconv>
+
+#include "core/utf8.h"
+#include "parsers/timestamps.h"
+
+namespace lt::parsers {
+
+namespace {
+bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+}  // namespace
+
+bool Cursor::eat(char c) noexcept {
+  if (peek() != c || done()) return false;
+  ++pos;
+  return true;
+}
+
+bool Cursor::eat(std::string_view literal) noexcept {
+  if (rest().substr(0, literal.size()) != literal) return false;
+  pos += literal.size();
+  return true;
+}
+
+size_t Cursor::skip_blanks() noexcept {
+  const size_t start = pos;
+  while (!done() && is_blank(text[pos])) ++pos;
+  return pos - start;
+}
+
+std::string_view Cursor::take_until(char stop) noexcept {
+  const size_t start = pos;
+  const size_t end = text.find(stop, pos);
+  pos = end == std::string_view::npos ? text.size() : end;
+  return text.substr(start, pos - start);
+}
+
+std::string_view Cursor::take_token() noexcept {
+  const size_t start = pos;
+  while (!done() && !is_blank(text[pos])) ++pos;
+  return text.substr(start, pos - start);
+}
+
+std::optional<int> Cursor::take_digits(size_t n) noexcept {
+  if (pos + n > text.size()) return std::nullopt;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (!is_digit(text[i])) return std::nullopt;
+    v = v * 10 + (text[i] - '0');
+  }
+  pos += n;
+  return v;
+}
+
+std::optional<std::int64_t> Cursor::take_number(size_t max_digits) noexcept {
+  size_t end = pos;
+  std::int64_t v = 0;
+  while (end < text.size() && is_digit(text[end]) && end - pos < max_digits) v = v * 10 + (text[end++] - '0');
+  if (end == pos || (end < text.size() && is_digit(text[end]))) return std::nullopt;
+  pos = end;
+  return v;
+}
+
+std::optional<std::string_view> Cursor::take_bracketed() noexcept {
+  if (peek() != '[' || done()) return std::nullopt;
+  int depth = 0;
+  for (size_t i = pos; i < text.size(); ++i) {
+    if (text[i] == '[') {
+      ++depth;
+    } else if (text[i] == ']' && --depth == 0) {
+      const std::string_view inside = text.substr(pos + 1, i - pos - 1);
+      pos = i + 1;
+      return inside;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view strip_line_end(std::string_view line) noexcept {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  return line;
+}
+
+std::string_view trim_right(std::string_view s) noexcept {
+  while (!s.empty() && (is_blank(s.back()) || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  return s;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  s = trim_right(s);
+  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+std::string_view prepare_line(std::string_view line, std::string& scratch) {
+  line = strip_line_end(line);
+  if (is_valid_utf8(line)) return line;
+  scratch.clear();
+  append_sanitized_utf8(line, scratch);
+  return scratch;
+}
+
+bool is_json_number(std::string_view s) noexcept {
+  size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  const size_t int_start = i;
+  if (i < s.size() && s[i] == '0') {
+    ++i;
+  } else {
+    while (i < s.size() && is_digit(s[i])) ++i;
+  }
+  const size_t int_digits = i - int_start;
+  if (int_digits == 0 || int_digits > 18) return false;
+  if (i < s.size() && s[i] == '.') {
+    const size_t frac_start = ++i;
+    while (i < s.size() && is_digit(s[i])) ++i;
+    if (i == frac_start || i - frac_start > 17) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    const size_t exp_start = i;
+    while (i < s.size() && is_digit(s[i])) ++i;
+    if (i == exp_start || i - exp_start > 3) return false;
+  }
+  return i == s.size();
+}
+
+void set_typed_attribute(LogEvent& out, std::string_view key, std::string_view value) {
+  out.set_attribute(key, value, is_json_number(value) ? AttrType::Number : AttrType::String);
+}
+
+void apply_level_text(LogEvent& out, std::string_view text) {
+  if (auto level = parse_level(text)) {
+    out.level = *level;
+    return;
+  }
+  double n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec == std::errc() && end == text.data() + text.size()) {
+    if (auto level = level_from_number(n)) {
+      out.level = *level;
+      return;
+    }
+  }
+  out.set_attribute("original_level", text);
+}
+
+void apply_timestamp_text(LogEvent& out, std::string_view text) {
+  if (auto ts = parse_any_timestamp(text, now_ns())) {
+    out.timestamp = *ts;
+  } else {
+    out.set_attribute("original_timestamp", text);
+  }
+}
+
+ParseStatus mark_partial(LogEvent& out, std::string_view line, std::string_view why) {
+  out.message.assign(line);
+  out.set_attribute("parse_error", why);
+  return ParseStatus::Partial;
+}
+
+}  // namespace lt::parsers

@@ -1,0 +1,220 @@
+#include "parsers/timestamps.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace lt::parsers {
+
+namespace {
+
+constexpr std::string_view kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                        "jul", "aug", "sep", "oct", "nov", "dec"};
+
+char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// "HH:MM:SS" with an optional ".fff" or ",fff" fraction (up to 9 digits kept).
+bool scan_hms(Cursor& t, CivilTime& ct) noexcept {
+  auto h = t.take_digits(2);
+  if (!h || !t.eat(':')) return false;
+  auto m = t.take_digits(2);
+  if (!m || !t.eat(':')) return false;
+  auto s = t.take_digits(2);
+  if (!s) return false;
+  ct.hour = *h;
+  ct.minute = *m;
+  ct.second = *s;
+  if ((t.peek() == '.' || t.peek() == ',') && t.peek(1) >= '0' && t.peek(1) <= '9') {
+    ++t.pos;
+    int ndigits = 0;
+    std::int64_t frac = 0;
+    while (!t.done() && t.peek() >= '0' && t.peek() <= '9') {
+      if (ndigits < 9) {
+        frac = frac * 10 + (t.peek() - '0');
+        ++ndigits;
+      }
+      ++t.pos;
+    }
+    for (int i = ndigits; i < 9; ++i) frac *= 10;
+    ct.nanos = frac;
+  }
+  return true;
+}
+
+// "+hh:mm", "+hhmm", "-hh" (the sign already at the cursor).
+bool scan_offset(Cursor& t, CivilTime& ct) noexcept {
+  const char sign = t.peek();
+  if (sign != '+' && sign != '-') return false;
+  Cursor u = t;
+  ++u.pos;
+  auto oh = u.take_digits(2);
+  if (!oh) return false;
+  int om = 0;
+  Cursor v = u;
+  v.eat(':');
+  if (auto m = v.take_digits(2)) {
+    om = *m;
+    u = v;
+  }
+  if (*oh > 23 || om > 59) return false;
+  ct.offset_seconds = (*oh * 3600 + om * 60) * (sign == '-' ? -1 : 1);
+  t = u;
+  return true;
+}
+
+bool not_followed_by_digit(const Cursor& t) noexcept { return !(t.peek() >= '0' && t.peek() <= '9'); }
+
+std::optional<TimestampNs> finish(Cursor& c, const Cursor& t, const CivilTime& ct) noexcept {
+  auto ts = to_timestamp(ct);
+  if (ts) c = t;
+  return ts;
+}
+
+}  // namespace
+
+std::optional<TimestampNs> to_timestamp(const CivilTime& t) noexcept {
+  if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > 31 || t.hour > 23 || t.minute > 59 || t.second > 60 ||
+      t.year < 1 || t.year > 9999)
+    return std::nullopt;
+  const std::int64_t days = days_from_civil(t.year, static_cast<unsigned>(t.month), static_cast<unsigned>(t.day));
+  const std::int64_t secs =
+      days * 86400 + t.hour * 3600 + t.minute * 60 + std::min(t.second, 59) - t.offset_seconds;
+  return secs * 1'000'000'000 + t.nanos;
+}
+
+int month_from_abbrev(std::string_view s) noexcept {
+  if (s.size() != 3) return 0;
+  for (int i = 0; i < 12; ++i) {
+    const auto m = kMonths[i];
+    if (lower(s[0]) == m[0] && lower(s[1]) == m[1] && lower(s[2]) == m[2]) return i + 1;
+  }
+  return 0;
+}
+
+int year_for_yearless(int month, TimestampNs now) noexcept {
+  char buf[30];
+  format_rfc3339(now, buf);
+  const int year = (buf[0] - '0') * 1000 + (buf[1] - '0') * 100 + (buf[2] - '0') * 10 + (buf[3] - '0');
+  const int current_month = (buf[5] - '0') * 10 + (buf[6] - '0');
+  return month - current_month > 1 ? year - 1 : year;
+}
+
+std::optional<TimestampNs> scan_bsd_timestamp(Cursor& c, TimestampNs now) noexcept {
+  Cursor t = c;
+  CivilTime ct;
+  ct.month = month_from_abbrev(t.rest().substr(0, 3));
+  if (ct.month == 0) return std::nullopt;
+  t.pos += 3;
+  if (t.skip_blanks() == 0) return std::nullopt;
+  auto day = t.take_number(2);
+  if (!day || !t.eat(' ') || !scan_hms(t, ct)) return std::nullopt;
+  ct.day = static_cast<int>(*day);
+  ct.year = year_for_yearless(ct.month, now);
+  return finish(c, t, ct);
+}
+
+std::optional<TimestampNs> scan_ctime_timestamp(Cursor& c) noexcept {
+  Cursor t = c;
+  CivilTime ct;
+  const std::string_view r = t.rest();
+  if (r.size() < 8 || !is_alpha(r[0]) || !is_alpha(r[1]) || !is_alpha(r[2]) || r[3] != ' ') return std::nullopt;
+  ct.month = month_from_abbrev(r.substr(4, 3));
+  if (ct.month == 0) return std::nullopt;
+  t.pos += 7;
+  if (t.skip_blanks() == 0) return std::nullopt;
+  auto day = t.take_number(2);
+  if (!day || !t.eat(' ') || !scan_hms(t, ct) || !t.eat(' ')) return std::nullopt;
+  auto year = t.take_digits(4);
+  if (!year || !not_followed_by_digit(t)) return std::nullopt;
+  ct.day = static_cast<int>(*day);
+  ct.year = *year;
+  return finish(c, t, ct);
+}
+
+std::optional<TimestampNs> scan_clf_timestamp(Cursor& c) noexcept {
+  Cursor t = c;
+  CivilTime ct;
+  auto day = t.take_digits(2);
+  if (!day || !t.eat('/')) return std::nullopt;
+  ct.month = month_from_abbrev(t.rest().substr(0, 3));
+  if (ct.month == 0) return std::nullopt;
+  t.pos += 3;
+  if (!t.eat('/')) return std::nullopt;
+  auto year = t.take_digits(4);
+  if (!year || !t.eat(':') || !scan_hms(t, ct)) return std::nullopt;
+  ct.day = *day;
+  ct.year = *year;
+  Cursor z = t;
+  if (z.eat(' ') && scan_offset(z, ct)) t = z;
+  return finish(c, t, ct);
+}
+
+std::optional<TimestampNs> scan_iso_like_timestamp(Cursor& c) noexcept {
+  Cursor t = c;
+  CivilTime ct;
+  auto year = t.take_digits(4);
+  if (!year) return std::nullopt;
+  const char sep = t.peek();
+  if (sep != '-' && sep != '/') return std::nullopt;
+  ++t.pos;
+  auto month = t.take_digits(2);
+  if (!month || !t.eat(sep)) return std::nullopt;
+  auto day = t.take_digits(2);
+  if (!day || !(t.eat(' ') || t.eat('T') || t.eat('t')) || !scan_hms(t, ct)) return std::nullopt;
+  ct.year = *year;
+  ct.month = *month;
+  ct.day = *day;
+  if (!t.eat('Z') && !t.eat('z')) scan_offset(t, ct);
+  return finish(c, t, ct);
+}
+
+std::optional<TimestampNs> scan_short_year_timestamp(Cursor& c) noexcept {
+  Cursor t = c;
+  CivilTime ct;
+  auto yy = t.take_digits(2);
+  if (!yy) return std::nullopt;
+  if (t.eat('/')) {  // yy/MM/dd HH:mm:ss
+    auto month = t.take_digits(2);
+    if (!month || !t.eat('/')) return std::nullopt;
+    auto day = t.take_digits(2);
+    if (!day || !t.eat(' ') || !scan_hms(t, ct)) return std::nullopt;
+    ct.month = *month;
+    ct.day = *day;
+  } else {  // yyMMdd HHmmss
+    auto month = t.take_digits(2);
+    auto day = month ? t.take_digits(2) : std::nullopt;
+    if (!day || !t.eat(' ')) return std::nullopt;
+    auto h = t.take_digits(2);
+    auto m = h ? t.take_digits(2) : std::nullopt;
+    auto s = m ? t.take_digits(2) : std::nullopt;
+    if (!s || !not_followed_by_digit(t)) return std::nullopt;
+    ct.month = *month;
+    ct.day = *day;
+    ct.hour = *h;
+    ct.minute = *m;
+    ct.second = *s;
+  }
+  ct.year = 2000 + *yy;
+  return finish(c, t, ct);
+}
+
+std::optional<TimestampNs> parse_any_timestamp(std::string_view text, TimestampNs now) noexcept {
+  text = trim(text);
+  if (text.empty()) return std::nullopt;
+  if (auto ts = parse_rfc3339(text)) return ts;
+  using Scan = std::optional<TimestampNs> (*)(Cursor&);
+  static constexpr Scan kScanners[] = {scan_iso_like_timestamp, scan_clf_timestamp, scan_ctime_timestamp,
+                                       scan_short_year_timestamp};
+  for (Scan scan : kScanners) {
+    Cursor c{text};
+    if (auto ts = scan(c); ts && c.done()) return ts;
+  }
+  Cursor c{text};
+  if (auto ts = scan_bsd_timestamp(c, now); ts && c.done()) return ts;
+  double n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec == std::errc() && end == text.data() + text.size() && std::isfinite(n)) return from_epoch_number(n);
+  return std::nullopt;
+}
+
+}  // namespace lt::parsers
