@@ -13,6 +13,10 @@
 
 namespace lt::query {
 
+// Bounds that keep hostile queries cheap to reject (see docs/query-language.md).
+inline constexpr std::size_t kMaxQueryBytes = 4096;
+inline constexpr int kMaxNesting = 64;  // parentheses and negations, nested
+
 struct QueryError {
   std::size_t column = 0;  // 1-based column in the query text
   std::string message;     // "unknown level 'WRN' at column 8; expected one of TRACE DEBUG INFO WARN ERROR FATAL"
@@ -44,6 +48,9 @@ class Query {
 
   const std::string& text() const noexcept;
   bool match_all() const noexcept;
+  // The compiled predicate in evaluation order, for debugging and tests:
+  // and(level in {WARN,ERROR,FATAL}, service = 'checkout', message contains 'timeout').
+  std::string explain() const;
 
  private:
   struct Impl;
