@@ -1,0 +1,139 @@
+// Kafka producer over librdkafka: every message's delivery report reaches its
+// caller exactly once (an AckRef, a callback), and a full queue is backpressure.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/ack.h"
+#include "kafka/client_config.h"
+#include "kafka/topic_partition.h"
+
+namespace lt::kafka {
+
+class Consumer;
+
+struct ProducerOptions {
+  std::string compression = "lz4";  // none, gzip, snappy, lz4, zstd
+  int linger_ms = 20;
+  int batch_size = 1'000'000;   // bytes per partition batch
+  bool idempotent = true;       // no duplicates or reordering from internal retries
+  std::string acks = "all";
+  int queue_buffering_max_messages = 100'000;  // local queue bound: QUEUE_FULL past it
+  int queue_buffering_max_kbytes = 65'536;
+  // How long librdkafka keeps retrying a message before failing it with
+  // kafka.msg_timed_out (transient). librdkafka's default, 5 minutes: a broker
+  // outage shorter than this loses nothing.
+  int message_timeout_ms = 300'000;
+  std::optional<std::string> transactional_id;
+  // A dedicated thread serves delivery reports; without it, call poll().
+  bool poll_thread = true;
+  std::string poll_thread_name = "lt-kafka-dr";
+  // What the destructor waits for outstanding messages before failing them.
+  std::chrono::milliseconds close_timeout{10'000};
+  // Cold path: every failed delivery, whatever callback the message had.
+  std::function<void(const Error&)> on_delivery_error;
+};
+
+struct OutgoingMessage {
+  std::string_view topic;
+  std::string_view key;  // empty: no key
+  std::string_view payload;
+  std::span<const Header> headers = {};
+  std::int32_t partition = RD_KAFKA_PARTITION_UA;  // default: partitioner on key
+  std::int64_t timestamp_ms = 0;                   // 0: now
+};
+
+struct DeliveryReport {
+  std::string_view topic;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+  const Error* error = nullptr;  // null when delivered
+  bool ok() const noexcept { return error == nullptr; }
+};
+
+// Called exactly once per accepted message, on the thread serving reports.
+using DeliveryCallback = std::function<void(const DeliveryReport&)>;
+
+struct ProducerMetrics {
+  std::atomic<std::uint64_t> accepted{0};   // produce() calls that queued a message
+  std::atomic<std::uint64_t> delivered{0};  // acknowledged by the broker
+  std::atomic<std::uint64_t> failed{0};     // delivery reports with an error
+  std::atomic<std::int64_t> in_flight{0};   // accepted, report not yet served
+};
+
+// A transaction call's failure: `requires_abort` means abort_transaction() and
+// start over; error.fatal() means the producer must be recreated; a retriable
+// error may be retried as is.
+struct TxnError {
+  Error error;
+  bool requires_abort = false;
+};
+using TxnStatus = std::optional<TxnError>;
+
+class Producer {
+ public:
+  static Result<std::unique_ptr<Producer>> create(const ClientConfig& config,
+                                                  const ProducerOptions& options = {});
+  // Flushes for close_timeout, then fails what is left: every callback has been
+  // called when the destructor returns.
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // On error (kafka.queue_full is transient backpressure) nothing was queued and
+  // no callback will fire: the caller still owns the message and its ack.
+  [[nodiscard]] Status produce(const OutgoingMessage& message);
+  [[nodiscard]] Status produce(const OutgoingMessage& message, AckRef ack);
+  [[nodiscard]] Status produce(const OutgoingMessage& message, DeliveryCallback callback);
+
+  // Serves delivery reports (only needed without the poll thread). Returns the
+  // number of events served.
+  int poll(std::chrono::milliseconds timeout);
+  // Waits until every queued message has its delivery report.
+  [[nodiscard]] Status flush(std::chrono::milliseconds timeout);
+
+  [[nodiscard]] TxnStatus init_transactions(std::chrono::milliseconds timeout);
+  [[nodiscard]] TxnStatus begin_transaction();
+  // `offsets` are next-to-read offsets (last processed + 1) of `consumer`'s group.
+  [[nodiscard]] TxnStatus send_offsets_to_transaction(const Consumer& consumer,
+                                                      const std::vector<TopicPartition>& offsets,
+                                                      std::chrono::milliseconds timeout);
+  [[nodiscard]] TxnStatus commit_transaction(std::chrono::milliseconds timeout);
+  [[nodiscard]] TxnStatus abort_transaction(std::chrono::milliseconds timeout);
+
+  const ProducerMetrics& metrics() const noexcept { return metrics_; }
+  // Messages queued locally or in flight to the broker.
+  std::size_t queue_length() const;
+  // Set once the producer hit an unrecoverable error (idempotence or transaction
+  // state lost): recreate it.
+  std::optional<Error> fatal_error() const;
+  rd_kafka_t* handle() const noexcept { return rk_.get(); }
+
+  struct DeliveryNode;  // per-message context, freed by the delivery report
+
+ private:
+  explicit Producer(ProducerOptions options) : options_(std::move(options)) {}
+  Status enqueue(const OutgoingMessage& message, DeliveryNode* node);
+  void start_poll_thread();
+  static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
+  static void on_error(rd_kafka_t* rk, int code, const char* reason, void* opaque);
+  void handle_delivery(const rd_kafka_message_t* message);
+
+  HandlePtr rk_;
+  ProducerOptions options_;
+  ProducerMetrics metrics_;
+  std::atomic<bool> stop_{false};
+  std::thread poll_thread_;
+};
+
+}  // namespace lt::kafka
