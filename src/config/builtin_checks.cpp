@@ -1,0 +1,126 @@
+#include "config/builtin_checks.h"
+
+#include <map>
+
+namespace lt::config {
+
+bool is_loopback_listen(const std::string& listen) {
+  std::string host;
+  if (!listen.empty() && listen.front() == '[') {
+    host = listen.substr(1, listen.find(']') == std::string::npos ? std::string::npos : listen.find(']') - 1);
+  } else {
+    host = listen.substr(0, listen.rfind(':'));
+  }
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+namespace {
+
+void check_tls_pair(const TlsFiles& tls, const std::string& path, Diagnostics& diags) {
+  if (!tls.cert_file.empty() && tls.key_file.empty()) diags.error(path + ".cert_file", path + ": cert_file needs key_file");
+  if (tls.cert_file.empty() && !tls.key_file.empty()) diags.error(path + ".key_file", path + ": key_file needs cert_file");
+}
+
+void check_kafka_security(const Config& config, Diagnostics& diags) {
+  const auto& sec = config.kafka.security;
+  bool sasl = sec.protocol == "sasl_plaintext" || sec.protocol == "sasl_ssl";
+  bool tls = sec.protocol == "ssl" || sec.protocol == "sasl_ssl";
+  if (sasl && sec.username.empty()) {
+    diags.error("kafka.security.username", "kafka.security: protocol " + sec.protocol + " needs username");
+  }
+  if (sasl && sec.password.empty()) {
+    diags.error("kafka.security.password", "kafka.security: protocol " + sec.protocol + " needs password");
+  }
+  if (!sec.cert_file.empty() && sec.key_file.empty()) {
+    diags.error("kafka.security.cert_file", "kafka.security: cert_file needs key_file");
+  }
+  if (sec.cert_file.empty() && !sec.key_file.empty()) {
+    diags.error("kafka.security.key_file", "kafka.security: key_file needs cert_file");
+  }
+  if (!tls && (!sec.ca_file.empty() || !sec.cert_file.empty())) {
+    diags.warning("kafka.security.protocol",
+                  "kafka.security: ca_file/cert_file are ignored with protocol " + sec.protocol +
+                      " (use ssl or sasl_ssl)");
+  }
+  if (sec.protocol == "sasl_plaintext") {
+    diags.warning("kafka.security.protocol", "kafka.security: sasl_plaintext sends credentials unencrypted");
+  }
+}
+
+// Binding beyond loopback without protection must be a visible, explicit decision.
+void check_exposure(const std::string& listen, bool tls, bool auth, bool insecure, const std::string& path,
+                    const std::string& fix, Diagnostics& diags) {
+  if (listen.empty() || is_loopback_listen(listen) || insecure) return;
+  if (!tls && !auth) {
+    diags.error(path + ".listen", path + ".listen: " + listen +
+                                      " is reachable from other machines without TLS or authentication; " + fix +
+                                      ", or set insecure: true");
+  } else if (!tls || !auth) {
+    diags.warning(path + ".listen", path + ".listen: " + listen + " is reachable from other machines without " +
+                                        (tls ? "authentication" : "TLS"));
+  }
+}
+
+void check_sources(const Config& config, Diagnostics& diags) {
+  std::map<std::string, std::string> listeners;  // listen address -> source path
+  const auto& sources = config.producer.sources;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const auto& s = sources[i];
+    std::string path = "producer.sources[" + std::to_string(i) + "]";
+    std::string listen;
+    if (s.type == "syslog") {
+      check_tls_pair(s.syslog.tls, path + ".tls", diags);
+      if (s.syslog.protocol == "tls" && s.syslog.tls.cert_file.empty()) {
+        diags.error(path + ".protocol", path + ": protocol tls needs tls.cert_file and tls.key_file");
+      }
+      if (s.syslog.protocol != "tls" && s.syslog.tls.enabled()) {
+        diags.warning(path + ".tls", path + ": tls.* is used only with protocol: tls");
+      }
+      listen = s.syslog.protocol + "://" + s.syslog.listen;
+    } else if (s.type == "http") {
+      check_tls_pair(s.http.tls, path + ".tls", diags);
+      check_exposure(s.http.listen, s.http.tls.enabled(), !s.http.token.empty(), s.http.insecure, path,
+                     "set token and tls", diags);
+      listen = "tcp://" + s.http.listen;
+    }
+    if (!listen.empty() && s.enabled) {
+      if (auto [it, inserted] = listeners.emplace(listen, path); !inserted) {
+        diags.error(path + ".listen", path + ": listen address is already used by " + it->second);
+      }
+    }
+    if (s.type == "generator" && s.generator.burst.every.count() > 0 &&
+        s.generator.burst.duration >= s.generator.burst.every) {
+      diags.error(path + ".burst.duration", path + ".burst: duration must be shorter than every");
+    }
+  }
+}
+
+void check_consumer(const Config& config, Diagnostics& diags) {
+  const auto& retry = config.consumer.retry;
+  if (retry.initial_backoff > retry.max_backoff) {
+    diags.error("consumer.retry.initial_backoff", "consumer.retry: initial_backoff is larger than max_backoff");
+  }
+  const auto& geoip = config.consumer.enrich.geoip;
+  if (geoip.database.empty() && !geoip.asn_database.empty()) {
+    diags.warning("consumer.enrich.geoip.asn_database",
+                  "consumer.enrich.geoip: asn_database is used only together with database");
+  }
+  if (config.consumer.notifiers.kafka && config.kafka.topics.alerts.empty()) {
+    diags.error("kafka.topics.alerts", "kafka.topics.alerts: needed by consumer.notifiers.kafka");
+  }
+}
+
+void check_dashboard(const Config& config, Diagnostics& diags) {
+  const auto& d = config.dashboard;
+  check_tls_pair(d.tls, "dashboard.tls", diags);
+  check_exposure(d.listen, d.tls.enabled(), d.auth.enabled(), d.insecure, "dashboard", "configure dashboard.tls and "
+                 "dashboard.auth", diags);
+}
+
+}  // namespace
+
+std::vector<Validator> builtin_checks() {
+  return {check_kafka_security, check_sources, check_consumer, check_dashboard};
+}
+
+}  // namespace lt::config
