@@ -1,0 +1,140 @@
+#include "parsers/log4j_parser.h"
+
+#include "parsers/scan.h"
+#include "parsers/timestamps.h"
+
+namespace lt::parsers {
+
+namespace {
+
+bool is_letter(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_logger_char(char c) noexcept {
+  return is_letter(c) || (c >= '0' && c <= '9') || c == '.' || c == '$' || c == '_' || c == '-';
+}
+
+std::optional<TimestampNs> scan_timestamp(Cursor& c) noexcept {
+  if (auto ts = scan_iso_like_timestamp(c)) return ts;
+  if (auto ts = scan_short_year_timestamp(c)) return ts;
+  Cursor t = c;  // "[2026-11-27 23:08:51,123]" as Kafka itself writes it
+  if (t.eat('[')) {
+    if (auto ts = scan_iso_like_timestamp(t); ts && t.eat(']')) {
+      c = t;
+      return ts;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Level> scan_level(Cursor& c) noexcept {
+  Cursor t = c;
+  const size_t start = t.pos;
+  while (!t.done() && is_letter(t.peek())) ++t.pos;
+  if (t.pos == start || t.pos - start > 8 || !(t.done() || t.peek() == ' ' || t.peek() == '\t')) return std::nullopt;
+  auto level = parse_level(t.text.substr(start, t.pos - start));
+  if (level) c = t;
+  return level;
+}
+
+// A logger name followed by ':' (Hadoop, Spark: "dfs.DataNode$PacketResponder:")
+// or by " - " (log4j, logback).
+std::optional<std::string_view> scan_logger(Cursor& c) noexcept {
+  Cursor t = c;
+  const size_t start = t.pos;
+  if (!is_letter(t.peek())) return std::nullopt;
+  while (!t.done() && is_logger_char(t.peek())) ++t.pos;
+  const std::string_view name = t.text.substr(start, t.pos - start);
+  if (t.eat(':')) {
+    if (!(t.done() || t.peek() == ' ')) return std::nullopt;
+  } else {
+    t.skip_blanks();
+    if (!t.eat('-') || !(t.done() || t.peek() == ' ')) return std::nullopt;
+  }
+  c = t;
+  return name;
+}
+
+struct Fields {
+  TimestampNs timestamp = 0;
+  Level level = Level::Info;
+  std::optional<std::int64_t> pid;
+  std::optional<std::string_view> thread;
+  std::optional<std::string_view> logger;
+  std::string_view message;
+};
+
+// ZooKeeper's "[%t:%C{1}@%L]": split off the class and line when present.
+void apply_thread(std::string_view thread, LogEvent& out) {
+  const size_t at = thread.rfind('@');
+  const size_t colon = at == std::string_view::npos ? at : thread.rfind(':', at);
+  if (colon != std::string_view::npos && at + 1 < thread.size() &&
+      thread.find_first_not_of("0123456789", at + 1) == std::string_view::npos) {
+    out.set_attribute("thread", thread.substr(0, colon));
+    out.set_attribute("logger", thread.substr(colon + 1, at - colon - 1));
+    out.set_attribute("line", thread.substr(at + 1), AttrType::Number);
+    return;
+  }
+  out.set_attribute("thread", thread);
+}
+
+class Log4jParser final : public LineParser {
+ public:
+  ParseStatus parse(std::string_view raw, LogEvent& out) override {
+    const std::string_view line = prepare_line(raw, scratch_);
+    Fields f;
+    if (auto error = scan(line, f)) return mark_partial(out, line, error);
+    out.timestamp = f.timestamp;
+    out.level = f.level;
+    if (f.pid) out.set_attribute("pid", std::to_string(*f.pid), AttrType::Number);
+    if (f.thread) apply_thread(*f.thread, out);
+    if (f.logger) out.set_attribute("logger", *f.logger);
+    out.message.assign(f.message);
+    return ParseStatus::Ok;
+  }
+
+ private:
+  static const char* scan(std::string_view line, Fields& f) noexcept {
+    Cursor c{line};
+    auto ts = scan_timestamp(c);
+    if (!ts) return "log4j: no timestamp at the start of the line";
+    f.timestamp = *ts;
+    c.skip_blanks();
+    if (c.eat("- ")) c.skip_blanks();
+    if (c.peek() == '[') {
+      f.thread = c.take_bracketed();
+      if (!f.thread) return "log4j: unterminated '[' before the level";
+      c.skip_blanks();
+    } else if (Cursor t = c; auto pid = t.take_number(18)) {
+      if (t.skip_blanks() > 0) {
+        f.pid = pid;
+        c = t;
+      }
+    }
+    auto level = scan_level(c);
+    if (!level) return "log4j: no level word after the timestamp";
+    f.level = *level;
+    c.skip_blanks();
+    if (!f.thread && c.peek() == '[') {
+      if (Cursor t = c; auto thread = t.take_bracketed()) {
+        f.thread = thread;
+        c = t;
+        c.skip_blanks();
+      }
+    }
+    if (Cursor sep = c; sep.eat('-') && (sep.done() || sep.peek() == ' ')) {
+      c = sep;  // ZooKeeper's " - " between the thread and the message
+    } else {
+      f.logger = scan_logger(c);
+    }
+    c.skip_blanks();
+    f.message = trim_right(c.rest());
+    return nullptr;
+  }
+
+  std::string scratch_;
+};
+
+}  // namespace
+
+ParserOrError make_log4j_parser(const ParserOptions&) { return std::make_unique<Log4jParser>(); }
+
+}  // namespace lt::parsers
