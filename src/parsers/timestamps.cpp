@@ -211,6 +211,19 @@ std::optional<TimestampNs> parse_any_timestamp(std::string_view text, TimestampN
   }
   Cursor c{text};
   if (auto ts = scan_bsd_timestamp(c, now); ts && c.done()) return ts;
+  // Integers exactly (a double would blur milliseconds), fractions through double.
+  std::int64_t i = 0;
+  if (auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+      ec == std::errc() && end == text.data() + text.size()) {
+    const std::int64_t a = i < 0 ? -(i + 1) : i;
+    const std::int64_t scale = a < 100'000'000'000         ? 1'000'000'000  // seconds
+                               : a < 100'000'000'000'000     ? 1'000'000      // milliseconds
+                               : a < 100'000'000'000'000'000 ? 1'000          // microseconds
+                                                             : 1;             // nanoseconds
+    std::int64_t ns = 0;
+    if (__builtin_mul_overflow(i, scale, &ns)) return std::nullopt;
+    return ns;
+  }
   double n = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec == std::errc() && end == text.data() + text.size() && std::isfinite(n)) return from_epoch_number(n);
