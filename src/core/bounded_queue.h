@@ -16,9 +16,10 @@ class BoundedQueue {
  public:
   explicit BoundedQueue(std::size_t capacity) : capacity_(capacity ? capacity : 1) {}
 
-  // Waits up to `timeout` for room. False when full after the wait, or closed.
+  // Waits up to `timeout` for room. False when full after the wait, or closed;
+  // then `value` is left untouched, so the caller still owns it.
   template <typename Rep, typename Period>
-  bool push(T value, std::chrono::duration<Rep, Period> timeout) {
+  bool push(T&& value, std::chrono::duration<Rep, Period> timeout) {
     std::unique_lock lock(mu_);
     if (!not_full_.wait_for(lock, timeout, [&] { return closed_ || items_.size() < capacity_; })) return false;
     if (closed_) return false;
@@ -26,8 +27,14 @@ class BoundedQueue {
     not_empty_.notify_one();
     return true;
   }
+  template <typename Rep, typename Period>
+  bool push(const T& value, std::chrono::duration<Rep, Period> timeout) {
+    T copy = value;
+    return push(std::move(copy), timeout);
+  }
 
-  bool try_push(T value) { return push(std::move(value), std::chrono::seconds(0)); }
+  bool try_push(T&& value) { return push(std::move(value), std::chrono::seconds(0)); }
+  bool try_push(const T& value) { return push(value, std::chrono::seconds(0)); }
 
   // Waits up to `timeout` for an item. nullopt on timeout or when closed and drained.
   template <typename Rep, typename Period>
