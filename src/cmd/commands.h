@@ -12,6 +12,7 @@ void add_consume(CLI::App& app, int& exit_code);
 void add_dashboard(CLI::App& app, int& exit_code);
 void add_run(CLI::App& app, int& exit_code);
 void add_validate(CLI::App& app, int& exit_code);
+void add_config_reference(CLI::App& app, int& exit_code);
 void add_version(CLI::App& app, int& exit_code);
 
 }  // namespace lt::cmd

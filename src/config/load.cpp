@@ -56,15 +56,6 @@ std::string or_list(const std::vector<std::string>& values) {
   return out;
 }
 
-std::string format_bound(KeyType type, double value) {
-  if (type == KeyType::Duration) return format_duration(Duration(static_cast<Duration::rep>(value)));
-  if (type == KeyType::Size) return format_size(static_cast<std::uint64_t>(value));
-  std::ostringstream out;
-  out.precision(15);
-  out << value;
-  return out.str();
-}
-
 std::optional<double> numeric(const Value& value) {
   if (auto v = std::get_if<std::int64_t>(&value)) return static_cast<double>(*v);
   if (auto v = std::get_if<std::uint64_t>(&value)) return static_cast<double>(*v);
@@ -364,14 +355,14 @@ class Walker {
       bool low = row.min && *number < *row.min;
       bool high = row.max && *number > *row.max;
       if (low || high) {
-        std::string got = row.secret ? "***" : format_bound(row.type, *number);
+        std::string got = row.secret ? "***" : format_amount(row.type, *number);
         if (row.min && row.max) {
-          error(mark, path + ": must be between " + format_bound(row.type, *row.min) + " and " +
-                          format_bound(row.type, *row.max) + ", got " + got);
+          error(mark, path + ": must be between " + format_amount(row.type, *row.min) + " and " +
+                          format_amount(row.type, *row.max) + ", got " + got);
         } else if (low) {
-          error(mark, path + ": must be at least " + format_bound(row.type, *row.min) + ", got " + got);
+          error(mark, path + ": must be at least " + format_amount(row.type, *row.min) + ", got " + got);
         } else {
-          error(mark, path + ": must be at most " + format_bound(row.type, *row.max) + ", got " + got);
+          error(mark, path + ": must be at most " + format_amount(row.type, *row.max) + ", got " + got);
         }
         return;
       }

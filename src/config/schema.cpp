@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 #include <type_traits>
 
@@ -262,12 +263,12 @@ std::vector<KeyRow> build_schema() {
   r.push_back(key<Config>("kafka.batch_bytes", T::Size, "1MiB",
                           "Maximum size of one produced batch (librdkafka `batch.size`).",
                           [](auto& c) -> auto& { return c.kafka.batch_bytes; })
-                  .range(1024, 2147483647.0));
+                  .range(1024, 1024.0 * 1024 * 1024));
   r.push_back(key<Config>("kafka.message_timeout", T::Duration, "5m",
                           "How long a produced message may wait for delivery before it is reported failed "
                           "(the source is paused meanwhile, nothing is dropped). `0` waits forever.",
                           [](auto& c) -> auto& { return c.kafka.message_timeout; })
-                  .range(0, 2147483647.0));
+                  .range(0, 7.0 * 86400 * 1000));
   r.push_back(key<Config>("kafka.properties", T::StringMap, "",
                           "librdkafka properties passed through as-is, applied after the keys above "
                           "(e.g. `queue.buffering.max.kbytes: \"65536\"`).",
@@ -771,7 +772,7 @@ std::vector<KeyRow> build_schema() {
                   .is_unique()
                   .checked(check_non_empty));
   r.push_back(key<DashboardUser>("dashboard.auth.users[].password_hash", T::String, "",
-                                 "argon2id hash of the password (`logtracer hash-password`).",
+                                 "argon2id hash of the password, as libsodium `crypto_pwhash_str` writes it.",
                                  [](auto& u) -> auto& { return u.password_hash; })
                   .is_required()
                   .is_secret()
@@ -973,6 +974,15 @@ const Value& SchemaIndex::default_value(const KeyRow& row) const { return defaul
 const SchemaIndex& schema_index() {
   static const SchemaIndex index(schema());
   return index;
+}
+
+std::string format_amount(KeyType type, double value) {
+  if (type == KeyType::Duration) return format_duration(Duration(static_cast<Duration::rep>(value)));
+  if (type == KeyType::Size) return format_size(static_cast<std::uint64_t>(value));
+  std::ostringstream out;
+  out.precision(15);
+  out << value;
+  return out.str();
 }
 
 void apply_defaults(std::string_view scope, void* owner) {

@@ -129,6 +129,9 @@ std::string_view owner_scope(std::string_view path);
 // without range checks. Returns the value or sets `error` to "expected ..., got ...".
 std::optional<Value> parse_text(const KeyRow& row, std::string_view text, std::string& error);
 
+// A bound or value in the unit of `type`: "250ms" for durations, "64MiB" for sizes, "1000" otherwise.
+std::string format_amount(KeyType type, double value);
+
 // Sets every default of the rows owned by `scope` on `owner` (Config for "").
 void apply_defaults(std::string_view scope, void* owner);
 
