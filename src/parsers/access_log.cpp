@@ -36,7 +36,9 @@ bool all_digits(std::string_view s) noexcept {
 bool scan(std::string_view line, AccessLine& a) noexcept {
   Cursor c{line};
   a.client = c.take_token();
-  if (a.client.empty() || a.client.find_first_of("[\"") != std::string_view::npos || !c.eat(' ')) return false;
+  if (a.client.empty() || !c.eat(' ')) return false;
+  for (char ch : a.client)
+    if (static_cast<unsigned char>(ch) < 0x21 || ch == '[' || ch == '"') return false;
   c.take_token();  // ident (RFC 1413), in practice always "-"
   if (!c.eat(' ')) return false;
   a.user = c.take_token();
@@ -48,7 +50,8 @@ bool scan(std::string_view line, AccessLine& a) noexcept {
   if (!request || !c.eat(' ')) return false;
   a.request = *request;
   a.status = c.take_token();
-  if (a.status.size() != 3 || !all_digits(a.status) || !c.eat(' ')) return false;
+  if (a.status.size() != 3 || !all_digits(a.status) || a.status[0] < '1' || a.status[0] > '5' || !c.eat(' '))
+    return false;
   a.bytes = c.take_token();
   if (a.bytes != "-" && !all_digits(a.bytes)) return false;
   Cursor combined = c;
@@ -94,7 +97,7 @@ bool parse_access_log(std::string_view line, LogEvent& out) {
     out.set_attribute("request", a.request);  // "-" or a probe's binary noise: keep it as sent
   }
   out.set_attribute("status", a.status, AttrType::Number);
-  if (a.bytes != "-") out.set_attribute("bytes", a.bytes, is_json_number(a.bytes) ? AttrType::Number : AttrType::String);
+  if (a.bytes != "-") set_typed_attribute(out, "bytes", a.bytes);
   if (!a.referer.empty() && a.referer != "-") out.set_attribute("referer", a.referer);
   if (!a.user_agent.empty() && a.user_agent != "-") out.set_attribute("user_agent", a.user_agent);
   if (!a.extra.empty()) out.set_attribute("extra", a.extra);

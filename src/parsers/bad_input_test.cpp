@@ -11,7 +11,7 @@
 namespace lt::parsers {
 namespace {
 
-using testing::all_valid_utf8;
+using testing::well_formed;
 
 std::unique_ptr<LineParser> make_for_test(std::string_view name) {
   // The regex parser needs a pattern; this one is a typical user pattern.
@@ -60,7 +60,7 @@ TEST_P(EveryParser, UnstructuredInputIsKeptVerbatimAndValid) {
     LogEvent e;
     e.service = "ctx";
     const ParseStatus status = p->parse(input, e);
-    EXPECT_TRUE(all_valid_utf8(e)) << GetParam();
+    EXPECT_TRUE(well_formed(e)) << GetParam();
     EXPECT_EQ(e.service, "ctx");
     if (GetParam() == "raw") {
       EXPECT_EQ(status, ParseStatus::Ok);
@@ -79,7 +79,7 @@ TEST_P(EveryParser, EmptyAndBlankLinesDoNotCrash) {
   for (std::string_view input : {"", "\n", "\r\n", "   ", "\t"}) {
     LogEvent e;
     p->parse(input, e);
-    EXPECT_TRUE(all_valid_utf8(e));
+    EXPECT_TRUE(well_formed(e));
     EXPECT_EQ(e.message, strip_line_end(input)) << GetParam();
   }
 }
@@ -90,7 +90,7 @@ TEST_P(EveryParser, UnterminatedQuotesKeepTheLine) {
   const std::string input = "level=error msg=\"half a message with \\\"escapes";
   LogEvent e;
   const ParseStatus status = p->parse(input, e);
-  EXPECT_TRUE(all_valid_utf8(e));
+  EXPECT_TRUE(well_formed(e));
   if (status == ParseStatus::Partial) {
     EXPECT_EQ(e.message, input);
   }
@@ -112,8 +112,25 @@ TEST_P(EveryParser, InvalidUtf8InsideAWellFormedLineIsRepaired) {
   for (const auto& line : lines) {
     LogEvent e;
     p->parse(line, e);
-    EXPECT_TRUE(all_valid_utf8(e)) << GetParam() << ": " << line;
+    EXPECT_TRUE(well_formed(e)) << GetParam() << ": " << line;
     EXPECT_NE(e.message.find("\xEF\xBF\xBD"), std::string::npos) << GetParam() << ": " << line;
+  }
+}
+
+TEST_P(EveryParser, NumbersWithLeadingZerosAreNotTypedNumber) {
+  auto p = make_for_test(GetParam());
+  ASSERT_TRUE(p);
+  for (std::string_view line : {
+           R"(1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 002 0123)",
+           R"(1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 0123)",
+           "2015-07-29 17:41:44,747 - INFO  [main:Foo@0012] - x",
+           "081109 203615 0148 INFO a.B: x",
+           "Jun 14 15:16:01 combo sshd[0042]: x",
+           "n=007 m=-0 k=1e5 msg=x",
+       }) {
+    LogEvent e;
+    p->parse(line, e);
+    EXPECT_TRUE(well_formed(e)) << GetParam() << ": " << line;
   }
 }
 

@@ -56,7 +56,7 @@ std::optional<std::string_view> scan_logger(Cursor& c) noexcept {
 struct Fields {
   TimestampNs timestamp = 0;
   Level level = Level::Info;
-  std::optional<std::int64_t> pid;
+  std::string_view pid;  // Hadoop's thread number, as written
   std::optional<std::string_view> thread;
   std::optional<std::string_view> logger;
   std::string_view message;
@@ -70,7 +70,7 @@ void apply_thread(std::string_view thread, LogEvent& out) {
       thread.find_first_not_of("0123456789", at + 1) == std::string_view::npos) {
     out.set_attribute("thread", thread.substr(0, colon));
     out.set_attribute("logger", thread.substr(colon + 1, at - colon - 1));
-    out.set_attribute("line", thread.substr(at + 1), AttrType::Number);
+    set_typed_attribute(out, "line", thread.substr(at + 1));
     return;
   }
   out.set_attribute("thread", thread);
@@ -84,7 +84,7 @@ class Log4jParser final : public LineParser {
     if (auto error = scan(line, f)) return mark_partial(out, line, error);
     out.timestamp = f.timestamp;
     out.level = f.level;
-    if (f.pid) out.set_attribute("pid", std::to_string(*f.pid), AttrType::Number);
+    if (!f.pid.empty()) set_typed_attribute(out, "pid", f.pid);
     if (f.thread) apply_thread(*f.thread, out);
     if (f.logger) out.set_attribute("logger", *f.logger);
     out.message.assign(f.message);
@@ -103,11 +103,9 @@ class Log4jParser final : public LineParser {
       f.thread = c.take_bracketed();
       if (!f.thread) return "log4j: unterminated '[' before the level";
       c.skip_blanks();
-    } else if (Cursor t = c; auto pid = t.take_number(18)) {
-      if (t.skip_blanks() > 0) {
-        f.pid = pid;
-        c = t;
-      }
+    } else if (Cursor t = c; t.take_number(18) && t.skip_blanks() > 0) {
+      f.pid = trim(line.substr(c.pos, t.pos - c.pos));
+      c = t;
     }
     auto level = scan_level(c);
     if (!level) return "log4j: no level word after the timestamp";

@@ -8,9 +8,11 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "parsers/loghub_formats.h"
 #include "parsers/test_support.h"
 #include "parsers/timestamps.h"
 
@@ -87,8 +89,6 @@ TEST(LoghubCsv, ReadsQuotedFieldsWithCommasAndDoubledQuotes) {
 
 struct Dataset {
   std::string name;
-  std::string parser;
-  std::string pattern;  // for the regex variant
   // Returns "" when the event matches the ground truth row, else what differs.
   std::function<std::string(const Row&, const LogEvent&)> check;
 };
@@ -123,12 +123,12 @@ std::string optional_attr(const LogEvent& e, std::string_view key) {
 
 std::vector<Dataset> datasets() {
   return {
-      {"Apache", "apache", "",
+      {"Apache",
        [](const Row& r, const LogEvent& e) {
          return first_of({expect_eq("message", e.message, r.at("Content")), expect_level(e, r.at("Level")),
                           expect_time(e, r.at("Time"))});
        }},
-      {"HDFS", "log4j", "",
+      {"HDFS",
        [](const Row& r, const LogEvent& e) {
          return first_of({expect_eq("message", e.message, r.at("Content")),
                           expect_eq("level", to_string(e.level), r.at("Level")),
@@ -137,7 +137,7 @@ std::vector<Dataset> datasets() {
                           expect_time(e, r.at("Date") + " " + r.at("Time"))});
        }},
       // The Linux CSV's "Level" column holds the host name; the lines carry no severity.
-      {"Linux", "syslog", "",
+      {"Linux",
        [](const Row& r, const LogEvent& e) {
          return first_of({expect_eq("message", e.message, r.at("Content")), expect_eq("host", e.host, r.at("Level")),
                           expect_eq("app", attr(e, "app"), r.at("Component")),
@@ -146,21 +146,21 @@ std::vector<Dataset> datasets() {
                           expect_time(e, r.at("Month") + " " + r.at("Date") + " " + r.at("Time"))});
        }},
       // OpenSSH's "Component" column is the host; the program is always sshd.
-      {"OpenSSH", "syslog", "",
+      {"OpenSSH",
        [](const Row& r, const LogEvent& e) {
          return first_of({expect_eq("message", e.message, r.at("Content")),
                           expect_eq("host", e.host, r.at("Component")), expect_eq("app", attr(e, "app"), "sshd"),
                           expect_eq("pid", attr(e, "pid"), r.at("Pid")),
                           expect_time(e, r.at("Date") + " " + r.at("Day") + " " + r.at("Time"))});
        }},
-      {"Spark", "log4j", "",
+      {"Spark",
        [](const Row& r, const LogEvent& e) {
          return first_of({expect_eq("message", e.message, r.at("Content")),
                           expect_eq("level", to_string(e.level), r.at("Level")),
                           expect_eq("logger", attr(e, "logger"), r.at("Component")),
                           expect_time(e, r.at("Date") + " " + r.at("Time"))});
        }},
-      {"Zookeeper", "log4j", "",
+      {"Zookeeper",
        [](const Row& r, const LogEvent& e) {
          return first_of({expect_eq("message", e.message, r.at("Content")),
                           expect_eq("level", to_string(e.level), r.at("Level")),
@@ -170,19 +170,10 @@ std::vector<Dataset> datasets() {
   };
 }
 
-// The regexes docs/parsers.md gives for the same formats, for users of `regex`.
-std::map<std::string, std::string> documented_regexes() {
-  return {
-      {"Apache", R"(^\[(?P<timestamp>[^\]]+)\] \[(?P<level>\w+)\] (?P<message>.*?)\s*$)"},
-      {"HDFS",
-       R"(^(?P<date>\d{6}) (?P<time>\d{6}) (?P<pid>\d+) (?P<level>\w+) (?P<logger>[^:]+): (?P<message>.*?)\s*$)"},
-      {"Linux",
-       R"(^(?P<timestamp>\w{3} +\d+ [\d:]+) (?P<host>\S+) +(?P<app>[^:\[]+?)(?:\[(?P<pid>\d+)\])?:\s*(?P<message>.*?)\s*$)"},
-      {"OpenSSH", R"(^(?P<timestamp>\w{3} +\d+ [\d:]+) (?P<host>\S+) (?P<app>sshd)\[(?P<pid>\d+)\]: (?P<message>.*?)\s*$)"},
-      {"Spark", R"(^(?P<date>\S+) (?P<time>\S+) (?P<level>\w+) (?P<logger>[^:]+): (?P<message>.*?)\s*$)"},
-      {"Zookeeper",
-       R"(^(?P<date>\S+) (?P<time>\S+) - (?P<level>\w+) +\[(?P<thread>.*):(?P<logger>[^:@]+)@(?P<line>\d+)\] - (?P<message>.*?)\s*$)"},
-  };
+const LoghubFormat& format_of(const std::string& dataset) {
+  for (const auto& f : kLoghubFormats)
+    if (f.dataset == dataset) return f;
+  throw std::invalid_argument("no Loghub format for " + dataset);
 }
 
 class Loghub : public ::testing::TestWithParam<std::tuple<Dataset, bool>> {};
@@ -194,8 +185,9 @@ TEST_P(Loghub, EveryLineMatchesTheGroundTruth) {
   const auto rows = read_csv(read_file(dir + ds.name + "_2k.log_structured.csv"));
   ASSERT_EQ(lines.size(), 2000u);
   ASSERT_EQ(rows.size(), 2000u);
-  auto parser = use_regex ? testing::parser_named("regex", documented_regexes().at(ds.name))
-                          : testing::parser_named(ds.parser);
+  const LoghubFormat& format = format_of(ds.name);
+  const std::string parser_name(use_regex ? "regex" : format.preset);
+  auto parser = testing::parser_named(parser_name, use_regex ? std::string(format.regex) : std::string());
   ASSERT_TRUE(parser);
   size_t exact = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -207,7 +199,7 @@ TEST_P(Loghub, EveryLineMatchesTheGroundTruth) {
     exact += problem.empty();
   }
   std::printf("[ loghub   ] %-9s %-6s %zu/%zu lines exact\n", ds.name.c_str(),
-              use_regex ? "regex" : ds.parser.c_str(), exact, lines.size());
+              parser_name.c_str(), exact, lines.size());
   EXPECT_EQ(exact, 2000u);
 }
 

@@ -1,5 +1,5 @@
 // Helpers for the parser tests: build a parser by name or fail the test, and
-// check that everything a parser emitted is valid UTF-8.
+// check that everything a parser emitted is valid UTF-8 and valid JSON numbers.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 
 #include "core/utf8.h"
 #include "parsers/parser.h"
+#include "parsers/scan.h"
 
 namespace lt::parsers::testing {
 
@@ -21,13 +22,17 @@ inline std::unique_ptr<LineParser> parser_named(std::string name, std::string pa
   return std::move(std::get<std::unique_ptr<LineParser>>(made));
 }
 
-inline ::testing::AssertionResult all_valid_utf8(const LogEvent& e) {
+inline ::testing::AssertionResult well_formed(const LogEvent& e) {
   for (const std::string* s : {&e.id, &e.service, &e.environment, &e.host, &e.source, &e.message, &e.trace_id,
                                &e.span_id})
     if (!is_valid_utf8(*s)) return ::testing::AssertionFailure() << "invalid UTF-8 in a field: " << *s;
-  for (const auto& a : e.attributes)
+  for (const auto& a : e.attributes) {
     if (!is_valid_utf8(a.key) || !is_valid_utf8(a.value))
       return ::testing::AssertionFailure() << "invalid UTF-8 in attribute " << a.key;
+    // The encoder writes Number attributes verbatim: anything else breaks the JSON.
+    if (a.type == AttrType::Number && !is_json_number(a.value))
+      return ::testing::AssertionFailure() << "attribute " << a.key << " typed Number: " << a.value;
+  }
   return ::testing::AssertionSuccess();
 }
 
