@@ -191,26 +191,11 @@ void optimize(Node& n) {
   n.cost = static_cast<std::uint32_t>(std::min<std::uint64_t>(cost, std::numeric_limits<std::uint32_t>::max()));
 }
 
-bool eval(const Node& n, const LogEvent& e) noexcept {
-  switch (n.kind) {
-    case Kind::All: return true;
-    case Kind::None: return false;
-    case Kind::And:
-      for (const auto& c : n.children)
-        if (!eval(c, e)) return false;
-      return true;
-    case Kind::Or:
-      for (const auto& c : n.children)
-        if (eval(c, e)) return true;
-      return false;
-    case Kind::Not: return !eval(n.children.front(), e);
-    case Kind::LevelIn: return level_in(n.level_mask, e.level);
-    case Kind::Exists: return field_exists(n.field, e);
-    case Kind::MessageText: return n.glob.matches(e.message);
-    case Kind::MessageRegex: return RE2::PartialMatch(e.message, *n.regex);
-    case Kind::FieldTime: return compare(n.cmp, e.timestamp, n.time);
-    default: break;
-  }
+bool eval(const Node& n, const LogEvent& e) noexcept;
+
+// Field tests live apart from eval() so that the and/or/level path keeps a
+// small stack frame; the scratch buffer for timestamps is only paid for here.
+[[gnu::noinline]] bool eval_field(const Node& n, const LogEvent& e) noexcept {
   std::string_view text;
   TimestampText scratch;
   if (!field_text(n.field, e, text, scratch)) return false;
@@ -223,6 +208,38 @@ bool eval(const Node& n, const LogEvent& e) noexcept {
     }
     default: return false;
   }
+}
+
+// Level tests are the cheapest and, after ordering, usually an and/or's first
+// child: testing them inline saves an indirect jump per event.
+inline bool eval_child(const Node& c, const LogEvent& e) noexcept {
+  if (c.kind == Kind::LevelIn) return level_in(c.level_mask, e.level);
+  return eval(c, e);
+}
+
+bool eval(const Node& n, const LogEvent& e) noexcept {
+  switch (n.kind) {
+    case Kind::All: return true;
+    case Kind::None: return false;
+    case Kind::And:
+      for (const auto& c : n.children)
+        if (!eval_child(c, e)) return false;
+      return true;
+    case Kind::Or:
+      for (const auto& c : n.children)
+        if (eval_child(c, e)) return true;
+      return false;
+    case Kind::Not: return !eval_child(n.children.front(), e);
+    case Kind::LevelIn: return level_in(n.level_mask, e.level);
+    case Kind::Exists: return field_exists(n.field, e);
+    case Kind::MessageText: return n.glob.matches(e.message);
+    case Kind::MessageRegex: return RE2::PartialMatch(e.message, *n.regex);
+    case Kind::FieldTime: return compare(n.cmp, e.timestamp, n.time);
+    case Kind::FieldText:
+    case Kind::FieldNumber:
+    case Kind::FieldRegex: return eval_field(n, e);
+  }
+  return false;
 }
 
 void collect_spans(const Node& n, std::string_view message, bool positive, std::vector<Span>& out) {
