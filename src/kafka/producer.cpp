@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <string>
 
 #include "kafka/consumer.h"
@@ -60,9 +61,17 @@ Result<std::unique_ptr<Producer>> Producer::create(const ClientConfig& config,
       {"acks", options.acks},
       {"queue.buffering.max.messages", std::to_string(options.queue_buffering_max_messages)},
       {"queue.buffering.max.kbytes", std::to_string(options.queue_buffering_max_kbytes)},
-      {"message.timeout.ms", std::to_string(options.message_timeout_ms)},
   };
-  if (options.transactional_id) defaults.emplace_back("transactional.id", *options.transactional_id);
+  int message_timeout_ms = options.message_timeout_ms;
+  if (options.transactional_id) {
+    defaults.emplace_back("transactional.id", *options.transactional_id);
+    defaults.emplace_back("transaction.timeout.ms", std::to_string(options.transaction_timeout_ms));
+    message_timeout_ms = std::min(message_timeout_ms, options.transaction_timeout_ms);
+  }
+  defaults.emplace_back("message.timeout.ms", std::to_string(message_timeout_ms));
+  if (options.statistics_interval_ms > 0) {
+    defaults.emplace_back("statistics.interval.ms", std::to_string(options.statistics_interval_ms));
+  }
   auto conf = build_conf(config, defaults);
   if (!conf) return conf.error();
 
@@ -70,6 +79,7 @@ Result<std::unique_ptr<Producer>> Producer::create(const ClientConfig& config,
   rd_kafka_conf_set_opaque(conf->get(), producer.get());
   rd_kafka_conf_set_dr_msg_cb(conf->get(), &Producer::on_delivery);
   rd_kafka_conf_set_error_cb(conf->get(), &Producer::on_error);
+  if (options.on_statistics) rd_kafka_conf_set_stats_cb(conf->get(), &Producer::on_statistics);
   auto rk = create_handle(RD_KAFKA_PRODUCER, std::move(*conf));
   if (!rk) return rk.error();
   producer->rk_ = std::move(*rk);
@@ -211,6 +221,11 @@ void Producer::on_error(rd_kafka_t* rk, int code, const char* reason, void*) {
     // librdkafka retries these itself and already logged them.
     spdlog::debug("kafka producer: {}: {}", rd_kafka_err2name(err), reason);
   }
+}
+
+int Producer::on_statistics(rd_kafka_t*, char* json, size_t size, void* opaque) {
+  static_cast<Producer*>(opaque)->options_.on_statistics(std::string_view(json, size));
+  return 0;  // librdkafka frees the buffer
 }
 
 int Producer::poll(std::chrono::milliseconds timeout) {

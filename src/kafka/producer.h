@@ -35,6 +35,9 @@ struct ProducerOptions {
   // outage shorter than this loses nothing.
   int message_timeout_ms = 300'000;
   std::optional<std::string> transactional_id;
+  // With a transactional_id: the broker aborts a transaction open longer than
+  // this; message_timeout_ms is capped to it (librdkafka requires that).
+  int transaction_timeout_ms = 60'000;
   // A dedicated thread serves delivery reports; without it, call poll().
   bool poll_thread = true;
   std::string poll_thread_name = "lt-kafka-dr";
@@ -42,6 +45,10 @@ struct ProducerOptions {
   std::chrono::milliseconds close_timeout{10'000};
   // Cold path: every failed delivery, whatever callback the message had.
   std::function<void(const Error&)> on_delivery_error;
+  // librdkafka's statistics JSON (queue depth, batch sizes, idempotence state:
+  // "eos"), every statistics_interval_ms on the poll thread; 0 disables.
+  int statistics_interval_ms = 0;
+  std::function<void(std::string_view json)> on_statistics;
 };
 
 struct OutgoingMessage {
@@ -127,6 +134,7 @@ class Producer {
   void start_poll_thread();
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
   static void on_error(rd_kafka_t* rk, int code, const char* reason, void* opaque);
+  static int on_statistics(rd_kafka_t* rk, char* json, size_t size, void* opaque);
   void handle_delivery(const rd_kafka_message_t* message);
 
   HandlePtr rk_;

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "kafka/testing.h"
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -42,15 +44,7 @@ struct Outcomes {
   }
 };
 
-template <class Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using testing::wait_until;
 
 TEST(KafkaProducer, DeliveredMessagesAckTheirTrackerContiguously) {
   auto producer = Producer::create(mock_config());
