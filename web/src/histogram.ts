@@ -1,0 +1,89 @@
+// Log volume per level over time (uPlot stacked bars); click-drag selects a
+// time range, which becomes the search range.
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import type { HistogramResult } from "./api";
+
+const LEVEL_COLORS: Record<string, string> = {
+  TRACE: "#5c6773",
+  DEBUG: "#6c8ebf",
+  INFO: "#4fa3a5",
+  WARN: "#d6a13a",
+  ERROR: "#e0605e",
+  FATAL: "#c44bd6",
+};
+
+export class HistogramView {
+  readonly root: HTMLElement;
+  private plot: uPlot | null = null;
+  private levels: string[] = [];
+
+  constructor(private onZoom: (fromMs: number, toMs: number) => void) {
+    this.root = document.createElement("div");
+    this.root.className = "histogram";
+    new ResizeObserver(() => {
+      if (this.plot) this.plot.setSize({ width: this.root.clientWidth, height: this.root.clientHeight });
+    }).observe(this.root);
+  }
+
+  update(h: HistogramResult): void {
+    const xs: number[] = [];
+    for (let i = 0; i < h.counts.length; i++) xs.push((h.from_ms + i * h.step_ms) / 1000);
+    // Stacked: each series is the running sum from FATAL down to TRACE, drawn back to front.
+    const order = h.levels.slice().reverse();
+    const stacked: number[][] = [];
+    let acc = new Array(h.counts.length).fill(0) as number[];
+    for (const level of order) {
+      const li = h.levels.indexOf(level);
+      acc = acc.map((v, i) => v + h.counts[i][li]);
+      stacked.push(acc.slice());
+    }
+    const data = [xs, ...stacked.reverse()] as uPlot.AlignedData;
+    const levels = h.levels;
+    if (!this.plot || levels.join() !== this.levels.join()) {
+      this.levels = levels;
+      this.plot?.destroy();
+      this.plot = new uPlot(this.options(levels, h.step_ms), data, this.root);
+    } else {
+      this.plot.setData(data);
+    }
+  }
+
+  private options(levels: string[], stepMs: number): uPlot.Options {
+    const barWidth = uPlot.paths.bars!({ size: [0.9, 64], align: 1 });
+    return {
+      width: Math.max(200, this.root.clientWidth),
+      height: Math.max(60, this.root.clientHeight || 110),
+      legend: { show: false },
+      cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
+      select: { show: true, left: 0, top: 0, width: 0, height: 0 },
+      scales: { x: { time: true } },
+      axes: [
+        { stroke: "#8a93a0", grid: { stroke: "#232a33", width: 1 }, ticks: { stroke: "#232a33" }, font: "11px system-ui" },
+        { stroke: "#8a93a0", grid: { stroke: "#232a33", width: 1 }, ticks: { show: false }, size: 40, font: "11px system-ui" },
+      ],
+      series: [
+        {},
+        ...levels.map((l) => ({
+          label: l,
+          stroke: LEVEL_COLORS[l] ?? "#888",
+          fill: (LEVEL_COLORS[l] ?? "#888") + "cc",
+          width: 0,
+          paths: barWidth,
+          points: { show: false },
+        })),
+      ],
+      hooks: {
+        setSelect: [
+          (u: uPlot) => {
+            if (u.select.width < 3) return;
+            const from = u.posToVal(u.select.left, "x") * 1000;
+            const to = u.posToVal(u.select.left + u.select.width, "x") * 1000 + stepMs * 0;
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            this.onZoom(Math.floor(from), Math.ceil(to));
+          },
+        ],
+      },
+    };
+  }
+}
