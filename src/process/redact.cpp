@@ -1,0 +1,217 @@
+#include "process/redact.h"
+
+#include <cstring>
+
+namespace lt {
+namespace {
+
+constexpr std::string_view kMetric = "logtracer_redact_total";
+constexpr std::string_view kHelp = "Secrets replaced by the redact step, by kind.";
+
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_alnum(char c) noexcept {
+  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+// `needle` is lower case. Cheaper than a regex for the fast path: most messages
+// carry no token and are rejected by the first-byte scan.
+bool contains_icase(std::string_view text, std::string_view needle) noexcept {
+  if (needle.size() > text.size()) return false;
+  const char first = needle[0];
+  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
+    if (lower(text[i]) != first) continue;
+    std::size_t k = 1;
+    while (k < needle.size() && lower(text[i + k]) == needle[k]) ++k;
+    if (k == needle.size()) return true;
+  }
+  return false;
+}
+
+// RE2 rewrite strings treat '\' as an escape; a literal replacement must double it.
+std::string literal_rewrite(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::unique_ptr<RE2> compile(std::string_view pattern) {
+  RE2::Options o;
+  o.set_log_errors(false);
+  return std::make_unique<RE2>(re2::StringPiece(pattern.data(), pattern.size()), o);
+}
+
+std::size_t apply(const std::unique_ptr<RE2>& re, const std::string& rewrite, Counter* counter, std::string& text) {
+  const int n = RE2::GlobalReplace(&text, *re, rewrite);
+  if (n > 0 && counter) counter->inc(static_cast<std::uint64_t>(n));
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+struct DigitGroup {
+  std::size_t begin, end;
+};
+
+bool luhn_over(std::string_view text, const DigitGroup* first, const DigitGroup* last) noexcept {
+  int sum = 0;
+  bool twice = false;
+  for (const DigitGroup* g = last;; --g) {
+    for (std::size_t i = g->end; i-- > g->begin;) {
+      int d = text[i] - '0';
+      if (twice && (d *= 2) > 9) d -= 9;
+      sum += d;
+      twice = !twice;
+    }
+    if (g == first) break;
+  }
+  return sum % 10 == 0;
+}
+
+}  // namespace
+
+bool luhn_valid(std::string_view digits) noexcept {
+  int sum = 0, count = 0;
+  bool twice = false;
+  for (std::size_t i = digits.size(); i-- > 0;) {
+    if (!is_digit(digits[i])) continue;
+    int d = digits[i] - '0';
+    if (twice && (d *= 2) > 9) d -= 9;
+    sum += d;
+    twice = !twice;
+    ++count;
+  }
+  return count > 0 && sum % 10 == 0;
+}
+
+Redact::Redact(RedactOptions options) : options_(std::move(options)) {}
+Redact::~Redact() = default;
+
+std::variant<std::unique_ptr<Redact>, Error> Redact::create(RedactOptions options, MetricsRegistry& metrics) {
+  auto counter = [&](const std::string& kind) {
+    return &metrics.counter(std::string(kMetric), std::string(kHelp), {{"kind", kind}});
+  };
+  const std::string repl = literal_rewrite(options.replacement);
+  std::unique_ptr<Redact> r(new Redact(std::move(options)));
+  auto& o = r->options_;
+  for (const auto& a : o.attributes)
+    if (a == "*") r->all_attributes_ = true;
+
+  // The password ends at the last '@' before the host; '/' and spaces cannot occur in it unencoded.
+  r->url_password_ = {compile(R"(([A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]+):[^\s@/]+@)"), "\\1:" + repl + "@",
+                      counter("url_password")};
+  r->email_ = {compile(R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})"), repl,
+               counter("email")};
+  // "Authorization: Bearer x", "authorization=Basic x", "\"authorization\":\"x\"": the scheme goes too.
+  r->authorization_ = {
+      compile(R"((?i)(authorization"?\s*[:=]\s*"?)(?:(?:bearer|basic|digest|token|negotiate)\s+)?[^\s",;']+)"),
+      "\\1" + repl, counter("authorization")};
+  // 8+ characters keeps prose ("the bearer of") readable.
+  r->bearer_ = {compile(R"((?i)\b(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*)"), "\\1" + repl, counter("bearer")};
+  r->cards_ = counter("card");
+
+  for (const auto& p : o.patterns) {
+    auto re = compile(p.pattern);
+    if (!re->ok())
+      return Error::permanent("redact.bad_pattern", "redact pattern '" + p.name + "': " + re->error());
+    std::string err;
+    if (!re->CheckRewriteString(p.replacement, &err))
+      return Error::permanent("redact.bad_replacement", "redact pattern '" + p.name + "' replacement: " + err);
+    r->custom_.push_back({std::move(re), p.replacement, counter(p.name)});
+  }
+  return r;
+}
+
+std::size_t Redact::redact_cards(std::string& text) const {
+  // Digit runs made of groups joined by single spaces or dashes. A run may hold
+  // a card among other numbers ("order 12 4111 1111 1111 1111"), so every
+  // contiguous span of whole groups with 13–19 digits is a candidate; the
+  // longest valid one from each start wins.
+  std::string out;
+  std::size_t copied = 0, replaced = 0;
+  DigitGroup groups[64];
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    if (!is_digit(text[i]) || (i > 0 && is_alnum(text[i - 1]))) {
+      ++i;
+      continue;
+    }
+    std::size_t count = 0, p = i;
+    bool overflow = false;
+    for (;;) {
+      std::size_t b = p;
+      while (p < n && is_digit(text[p])) ++p;
+      if (count < std::size(groups)) groups[count++] = {b, p};
+      else overflow = true;
+      if (p + 1 < n && (text[p] == ' ' || text[p] == '-') && is_digit(text[p + 1])) {
+        ++p;
+        continue;
+      }
+      break;
+    }
+    const std::size_t run_end = p;
+    i = run_end;
+    // "4111111111111111abc" or a digit run glued to letters is an identifier, not a card.
+    if (overflow || (run_end < n && is_alnum(text[run_end]))) continue;
+    std::size_t digits_total = 0;
+    for (std::size_t g = 0; g < count; ++g) digits_total += groups[g].end - groups[g].begin;
+    if (digits_total < 13) continue;
+
+    for (std::size_t g = 0; g < count;) {
+      std::size_t digits = 0, best = count;
+      for (std::size_t h = g; h < count; ++h) {
+        digits += groups[h].end - groups[h].begin;
+        if (digits > 19) break;
+        if (digits >= 13 && luhn_over(text, &groups[g], &groups[h])) best = h;
+      }
+      if (best == count) {
+        ++g;
+        continue;
+      }
+      out.append(text, copied, groups[g].begin - copied);
+      out += options_.replacement;
+      copied = groups[best].end;
+      ++replaced;
+      g = best + 1;
+    }
+  }
+  if (replaced == 0) return 0;
+  out.append(text, copied, std::string::npos);
+  text.swap(out);
+  cards_->inc(replaced);
+  return replaced;
+}
+
+std::size_t Redact::redact(std::string& text) const {
+  if (text.empty()) return 0;
+  std::size_t n = 0;
+  const bool has_at = std::memchr(text.data(), '@', text.size()) != nullptr;
+  if (options_.url_passwords && has_at && text.find("://") != std::string::npos)
+    n += apply(url_password_.re, url_password_.rewrite, url_password_.counter, text);
+  if (options_.emails && has_at) n += apply(email_.re, email_.rewrite, email_.counter, text);
+  if (options_.bearer_tokens) {
+    if (contains_icase(text, "authorization"))
+      n += apply(authorization_.re, authorization_.rewrite, authorization_.counter, text);
+    if (contains_icase(text, "bearer")) n += apply(bearer_.re, bearer_.rewrite, bearer_.counter, text);
+  }
+  if (options_.card_numbers) n += redact_cards(text);
+  for (const auto& rule : custom_) n += apply(rule.re, rule.rewrite, rule.counter, text);
+  return n;
+}
+
+Outcome Redact::process(LogEvent& event) const {
+  if (options_.message) redact(event.message);
+  if (all_attributes_) {
+    for (auto& a : event.attributes)
+      if (a.type == AttrType::String) redact(a.value);
+  } else {
+    for (const auto& key : options_.attributes)
+      if (auto* a = event.attribute(key); a && a->type == AttrType::String)
+        redact(a->value);
+  }
+  return Outcome::keep();
+}
+
+}  // namespace lt
