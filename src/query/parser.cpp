@@ -5,6 +5,7 @@
 // Recursion is bounded by kMaxNesting, so hostile input cannot exhaust the stack.
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <optional>
 
 #include "core/time.h"
@@ -483,7 +484,7 @@ class Parser {
     const char* first = t.text.data();
     const char* last = first + t.text.size();
     const auto [end, ec] = std::from_chars(first, last, n.number);
-    if (t.text.empty() || ec != std::errc() || end != last) {
+    if (t.text.empty() || ec != std::errc() || end != last || !std::isfinite(n.number)) {
       fail(t.value_pos, "bad number " + quoted(t.text), "expected a number after " + what);
       return {};
     }

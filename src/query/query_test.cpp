@@ -295,6 +295,8 @@ const ErrorCase kErrorCases[] = {
     {"status>=abc", 9, "bad number 'abc' at column 9; expected a number after 'status>='"},
     {"status>5x", 8, "bad number '5x' at column 8; expected a number after 'status>'"},
     {"latency_ms<\"\"", 12, "bad number '' at column 12; expected a number after 'latency_ms<'"},
+    {"latency_ms<nan", 12, "bad number 'nan' at column 12; expected a number after 'latency_ms<'"},
+    {"status>+5", 8, "bad number '+5' at column 8; expected a number after 'status>'"},
     {"timestamp>yesterday", 11,
      "bad timestamp 'yesterday' at column 11; expected an RFC 3339 time like 2026-11-27T23:08:51Z after 'timestamp>'"},
     {"exists:", 8, "missing value after 'exists:' at column 8; expected a value, a \"quoted value\" or a /regex/"},
