@@ -1,0 +1,275 @@
+#include "process/lookup.h"
+
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+
+namespace lt {
+
+struct LookupTable::Table {
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::vector<Attribute>, Hash, std::equal_to<>> rows;
+};
+
+namespace {
+
+using TablePtr = std::shared_ptr<const LookupTable::Table>;
+
+std::int64_t coarse_now_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+Error bad(const LookupOptions& o, std::string why) {
+  return Error::permanent("lookup.parse", "lookup table '" + o.file + "': " + std::move(why));
+}
+
+// RFC 4180: quoted fields may hold commas, quotes ("") and line breaks.
+std::variant<std::vector<std::vector<std::string>>, Error> parse_csv(std::string_view t, const LookupOptions& o) {
+  std::vector<std::vector<std::string>> rows;
+  std::size_t i = 0, line = 1;
+  const std::size_t n = t.size();
+  if (t.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
+  while (i < n) {
+    if (t[i] == '\n' || t[i] == '\r') {  // blank line
+      line += t[i] == '\n';
+      ++i;
+      continue;
+    }
+    std::vector<std::string> row;
+    const std::size_t row_line = line;
+    for (;;) {
+      std::string field;
+      if (i < n && t[i] == '"') {
+        ++i;
+        for (;;) {
+          if (i >= n) return bad(o, "line " + std::to_string(row_line) + ": unterminated quoted field");
+          if (t[i] == '"') {
+            if (i + 1 < n && t[i + 1] == '"') {
+              field += '"';
+              i += 2;
+              continue;
+            }
+            ++i;
+            break;
+          }
+          line += t[i] == '\n';
+          field += t[i++];
+        }
+        if (i < n && t[i] != ',' && t[i] != '\n' && t[i] != '\r')
+          return bad(o, "line " + std::to_string(line) + ": text after a closing quote");
+      } else {
+        const std::size_t b = i;
+        while (i < n && t[i] != ',' && t[i] != '\n' && t[i] != '\r') ++i;
+        field.assign(t.substr(b, i - b));
+      }
+      row.push_back(std::move(field));
+      if (i < n && t[i] == ',') {
+        ++i;
+        continue;
+      }
+      if (i < n && t[i] == '\r') ++i;
+      if (i < n && t[i] == '\n') {
+        ++i;
+        ++line;
+      }
+      break;
+    }
+    if (!rows.empty() && row.size() != rows.front().size())
+      return bad(o, "line " + std::to_string(row_line) + ": " + std::to_string(row.size()) + " fields, the header has " +
+                        std::to_string(rows.front().size()));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::variant<TablePtr, Error> table_from_csv(std::string_view text, const LookupOptions& o, const std::string& key_col) {
+  auto parsed = parse_csv(text, o);
+  if (auto* e = std::get_if<Error>(&parsed)) return std::move(*e);
+  auto& rows = std::get<0>(parsed);
+  if (rows.empty()) return bad(o, "no header row");
+  const auto& header = rows.front();
+  std::size_t key_index = header.size();
+  for (std::size_t c = 0; c < header.size(); ++c)
+    if (header[c] == key_col) key_index = c;
+  if (key_index == header.size()) return bad(o, "no column '" + key_col + "' in the header");
+  auto table = std::make_shared<LookupTable::Table>();
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    auto& row = rows[r];
+    if (row[key_index].empty()) continue;
+    std::vector<Attribute> attrs;
+    for (std::size_t c = 0; c < row.size(); ++c)
+      if (c != key_index && !row[c].empty()) attrs.push_back({o.prefix + header[c], std::move(row[c]), AttrType::String});
+    table->rows[std::move(row[key_index])] = std::move(attrs);
+  }
+  return TablePtr(std::move(table));
+}
+
+void add_json_value(std::vector<Attribute>& attrs, const std::string& key, simdjson::dom::element v) {
+  using T = simdjson::dom::element_type;
+  switch (v.type()) {
+    case T::STRING:
+      attrs.push_back({key, std::string(std::string_view(v.get_string().value_unsafe())), AttrType::String});
+      break;
+    case T::INT64:
+    case T::UINT64:
+    case T::DOUBLE:
+      attrs.push_back({key, simdjson::minify(v), AttrType::Number});
+      break;
+    case T::BOOL:
+      attrs.push_back({key, v.get_bool().value_unsafe() ? "true" : "false", AttrType::Bool});
+      break;
+    case T::NULL_VALUE:
+      break;
+    case T::ARRAY:
+    case T::OBJECT:
+      attrs.push_back({key, simdjson::minify(v), AttrType::Raw});
+      break;
+  }
+}
+
+std::variant<TablePtr, Error> table_from_json(std::string_view text, const LookupOptions& o, const std::string& key_col) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(text);
+  simdjson::dom::element doc;
+  if (auto err = parser.parse(padded).get(doc)) return bad(o, std::string("invalid JSON: ") + simdjson::error_message(err));
+  auto table = std::make_shared<LookupTable::Table>();
+  auto row_of = [&](simdjson::dom::object obj, std::string_view skip) {
+    std::vector<Attribute> attrs;
+    for (auto [k, v] : obj)
+      if (k != skip) add_json_value(attrs, o.prefix + std::string(k), v);
+    return attrs;
+  };
+  simdjson::dom::object members;
+  simdjson::dom::array elements;
+  if (doc.get(members) == simdjson::SUCCESS) {
+    for (auto [key, value] : members) {
+      simdjson::dom::object row;
+      if (value.get(row) != simdjson::SUCCESS) return bad(o, "member '" + std::string(key) + "' is not an object");
+      table->rows[std::string(key)] = row_of(row, {});
+    }
+  } else if (doc.get(elements) == simdjson::SUCCESS) {
+    std::size_t index = 0;
+    for (auto value : elements) {
+      simdjson::dom::object obj;
+      if (value.get(obj) != simdjson::SUCCESS) return bad(o, "element " + std::to_string(index) + " is not an object");
+      simdjson::dom::element key;
+      if (obj.at_key(key_col).get(key) == simdjson::SUCCESS) {
+        std::string k = key.is_string() ? std::string(std::string_view(key.get_string().value_unsafe()))
+                                        : simdjson::minify(key);  // numeric ids: 42 matches "42"
+        if (!k.empty()) table->rows[std::move(k)] = row_of(obj, key_col);
+      }
+      ++index;
+    }
+  } else {
+    return bad(o, "expected a JSON object or array");
+  }
+  return TablePtr(std::move(table));
+}
+
+}  // namespace
+
+std::variant<std::shared_ptr<const LookupTable::Table>, Error> parse_lookup_table(std::string_view text,
+                                                                                  const LookupOptions& o) {
+  const std::string key_col = o.key_column.empty() ? o.key_field : o.key_column;
+  std::size_t first = 0;
+  while (first < text.size() && (text[first] == ' ' || text[first] == '\t' || text[first] == '\n' || text[first] == '\r'))
+    ++first;
+  if (first < text.size() && (text[first] == '{' || text[first] == '[')) return table_from_json(text, o, key_col);
+  return table_from_csv(text, o, key_col);
+}
+
+LookupTable::~LookupTable() = default;
+
+std::variant<std::unique_ptr<LookupTable>, Error> LookupTable::create(LookupOptions options, MetricsRegistry& metrics) {
+  std::unique_ptr<LookupTable> t(new LookupTable(std::move(options)));
+  const std::string name = "logtracer_enrich_total", help = "Enrichment lookups by enricher and result.";
+  t->hit_ = &metrics.counter(name, help, {{"enricher", "lookup"}, {"result", "hit"}});
+  t->miss_ = &metrics.counter(name, help, {{"enricher", "lookup"}, {"result", "miss"}});
+  const std::string rname = "logtracer_lookup_reloads_total", rhelp = "Lookup table (re)loads by result.";
+  t->reload_ok_ = &metrics.counter(rname, rhelp, {{"file", t->options_.file}, {"result", "ok"}});
+  t->reload_error_ = &metrics.counter(rname, rhelp, {{"file", t->options_.file}, {"result", "error"}});
+  if (auto err = t->reload_if_changed()) return std::move(*err);
+  if (!t->table_.load()) return Error::permanent("lookup.open", "lookup table '" + t->options_.file + "': not loaded");
+  t->next_check_ns_ = coarse_now_ns() + std::chrono::nanoseconds(t->options_.check_interval).count();
+  return t;
+}
+
+std::optional<Error> LookupTable::reload_if_changed() const {
+  std::lock_guard lock(reload_mu_);
+  struct stat st {};
+  if (::stat(options_.file.c_str(), &st) != 0) {
+    // A file replaced by rename may be briefly absent: keep the table in force.
+    Error err = Error::transient("lookup.open", "lookup table '" + options_.file + "': " + std::strerror(errno));
+    if (seen_ != FileId{}) {
+      seen_ = {};
+      reload_error_->inc();
+      spdlog::warn("{}; keeping the previous table", err.message);
+    }
+    return err;
+  }
+  const FileId id{static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_size),
+                  static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+  if (id == seen_ && table_.load()) return std::nullopt;
+  seen_ = id;
+  std::ifstream in(options_.file, std::ios::binary);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  auto parsed = parse_lookup_table(buf.str(), options_);
+  if (auto* e = std::get_if<Error>(&parsed)) {
+    reload_error_->inc();
+    if (table_.load()) spdlog::warn("{}; keeping the previous table", e->message);
+    return std::move(*e);
+  }
+  table_.store(std::get<0>(std::move(parsed)));
+  reload_ok_->inc();
+  return std::nullopt;
+}
+
+void LookupTable::maybe_reload() const {
+  if (options_.check_interval.count() <= 0) return;
+  const auto now = coarse_now_ns();
+  auto due = next_check_ns_.load(std::memory_order_relaxed);
+  // One worker wins the check; the others go on with the table in force.
+  if (now < due || !next_check_ns_.compare_exchange_strong(
+                       due, now + std::chrono::nanoseconds(options_.check_interval).count(), std::memory_order_relaxed))
+    return;
+  (void)reload_if_changed();
+}
+
+std::size_t LookupTable::size() const {
+  auto t = table_.load();
+  return t ? t->rows.size() : 0;
+}
+
+Outcome LookupTable::process(LogEvent& event) const {
+  maybe_reload();
+  std::string_view key;
+  std::string scratch;
+  if (!lookup_field(event, options_.key_field, key, scratch) || key.empty()) {
+    miss_->inc();
+    return Outcome::keep();
+  }
+  const auto table = table_.load(std::memory_order_acquire);
+  const auto it = table->rows.find(key);
+  if (it == table->rows.end()) {
+    miss_->inc();
+    return Outcome::keep();
+  }
+  for (const auto& a : it->second) event.set_attribute(a.key, a.value, a.type);
+  hit_->inc();
+  return Outcome::keep();
+}
+
+}  // namespace lt
