@@ -1,0 +1,162 @@
+#include "dashboard/tail_hub.h"
+
+#include <gtest/gtest.h>
+
+#include <simdjson.h>
+
+#include <thread>
+
+namespace lt::dashboard {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A WebSocket whose reader can be made slow: frames stay "queued" until drained.
+class FakeSocket final : public net::WebSocket {
+ public:
+  bool send(std::string text) override {
+    std::lock_guard lock(mu);
+    if (!open) return false;
+    if (slow) {
+      pending.push_back(std::move(text));
+    } else {
+      frames.push_back(std::move(text));
+    }
+    return true;
+  }
+  std::size_t queued() const override {
+    std::lock_guard lock(mu);
+    return pending.size();
+  }
+  void close() override {
+    std::lock_guard lock(mu);
+    open = false;
+  }
+  bool is_open() const override {
+    std::lock_guard lock(mu);
+    return open;
+  }
+  void drain() {
+    std::lock_guard lock(mu);
+    for (auto& p : pending) frames.push_back(std::move(p));
+    pending.clear();
+  }
+  // Events received (ids) and skipped counts, from the frames.
+  void tally(std::vector<std::string>& ids, std::uint64_t& skipped) {
+    std::lock_guard lock(mu);
+    simdjson::dom::parser parser;
+    for (const auto& f : frames) {
+      simdjson::dom::element doc = parser.parse(f);
+      std::string_view type = doc["type"].get_string();
+      if (type == "skipped") {
+        skipped += doc["count"].get_uint64();
+      } else if (type == "events") {
+        for (auto e : doc["events"].get_array()) ids.emplace_back(std::string_view(e["id"].get_string()));
+      }
+    }
+  }
+
+  mutable std::mutex mu;
+  bool open = true;
+  bool slow = false;
+  std::vector<std::string> frames;
+  std::vector<std::string> pending;
+};
+
+EventPtr event(int i, Level level) {
+  LogEvent e;
+  e.id = "e" + std::to_string(i);
+  e.timestamp = 1'764'000'000'000'000'000 + i;
+  e.level = level;
+  e.service = "api";
+  e.message = "message " + std::to_string(i);
+  return make_stored_event(std::move(e));
+}
+
+query::Query compile(std::string_view text) { return std::get<query::Query>(query::Query::compile(text)); }
+
+TEST(TailHub, EachClientGetsOnlyItsMatchesInBatches) {
+  TailHub hub({.client_queue = 1000});
+  auto all = std::make_shared<FakeSocket>();
+  auto errors = std::make_shared<FakeSocket>();
+  ASSERT_TRUE(hub.add_client(all, compile("")));
+  ASSERT_TRUE(hub.add_client(errors, compile("level:ERROR")));
+  for (int i = 0; i < 10; ++i) hub.publish(event(i, i % 2 ? Level::Error : Level::Info));
+  hub.flush();
+  std::vector<std::string> a, e;
+  std::uint64_t sa = 0, se = 0;
+  all->tally(a, sa);
+  errors->tally(e, se);
+  EXPECT_EQ(a.size(), 10u);
+  EXPECT_EQ(all->frames.size(), 1u);  // one batch, not one frame per event
+  ASSERT_EQ(e.size(), 5u);
+  EXPECT_EQ(e[0], "e1");
+  EXPECT_EQ(sa + se, 0u);
+}
+
+TEST(TailHub, SlowClientIsToldWhatItMissedAndFastClientIsUnaffected) {
+  TailHub hub({.client_queue = 100, .max_frames_in_flight = 1});
+  auto fast = std::make_shared<FakeSocket>();
+  auto slow = std::make_shared<FakeSocket>();
+  slow->slow = true;
+  ASSERT_TRUE(hub.add_client(fast, compile("")));
+  ASSERT_TRUE(hub.add_client(slow, compile("")));
+  const int kRounds = 10, kPerRound = 50;
+  int n = 0;
+  for (int r = 0; r < kRounds; ++r) {
+    for (int i = 0; i < kPerRound; ++i) hub.publish(event(n++, Level::Info));
+    hub.flush();  // the slow client's first frame never drains: it stays "in flight"
+  }
+  std::vector<std::string> fast_ids;
+  std::uint64_t fast_skipped = 0;
+  fast->tally(fast_ids, fast_skipped);
+  EXPECT_EQ(fast_ids.size(), static_cast<std::size_t>(n));
+  EXPECT_EQ(fast_skipped, 0u);
+
+  slow->drain();
+  slow->slow = false;
+  hub.flush();
+  std::vector<std::string> slow_ids;
+  std::uint64_t slow_skipped = 0;
+  slow->tally(slow_ids, slow_skipped);
+  // Got the first batch, then the newest 100 held in its queue; told exactly how many fell in between.
+  EXPECT_EQ(slow_ids.size(), static_cast<std::size_t>(kPerRound + 100));
+  EXPECT_EQ(slow_skipped + slow_ids.size(), static_cast<std::size_t>(n));
+  EXPECT_EQ(slow_ids.back(), "e" + std::to_string(n - 1));
+  EXPECT_EQ(hub.skipped_total(), slow_skipped);
+}
+
+TEST(TailHub, ClosedClientsAreDroppedAndMaxClientsEnforced) {
+  TailHub hub({.max_clients = 2});
+  auto a = std::make_shared<FakeSocket>();
+  auto b = std::make_shared<FakeSocket>();
+  EXPECT_TRUE(hub.add_client(a, compile("")));
+  EXPECT_TRUE(hub.add_client(b, compile("")));
+  EXPECT_FALSE(hub.add_client(std::make_shared<FakeSocket>(), compile("")));
+  a->close();
+  hub.flush();
+  EXPECT_EQ(hub.clients(), 1u);
+}
+
+TEST(TailHub, ThreadDeliversWithinAFewBatchIntervals) {
+  TailHub hub({.batch_interval = 20ms});
+  auto c = std::make_shared<FakeSocket>();
+  ASSERT_TRUE(hub.add_client(c, compile("")));
+  hub.start();
+  hub.publish(event(1, Level::Warn));
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  std::vector<std::string> ids;
+  while (std::chrono::steady_clock::now() < deadline) {
+    ids.clear();
+    std::uint64_t s = 0;
+    c->tally(ids, s);
+    if (!ids.empty()) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  hub.stop();
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_EQ(ids[0], "e1");
+}
+
+}  // namespace
+}  // namespace lt::dashboard
