@@ -37,7 +37,9 @@ class LogfmtParser final : public LineParser {
       } else {
         value = c.take_token();
       }
-      const WellKnown field = classify_field_name(key == "time" ? std::string_view("ts") : key);
+      WellKnown field = classify_field_name(key);
+      if (field == WellKnown::Time) field = WellKnown::Timestamp;  // logfmt's time= is a whole timestamp
+      if (field == WellKnown::Date) field = WellKnown::None;       // a lone date is no timestamp: keep it
       if (field == WellKnown::Message) have_message = true;
       if (field != WellKnown::None) {
         if (!value.empty()) assign_well_known(out, field, value);

@@ -38,7 +38,8 @@ TEST(LogfmtParser, WellKnownKeysBecomeFieldsAndOthersTypedAttributes) {
 TEST(LogfmtParser, QuotedNumbersStayStringsAndEqualsInValuesIsKept) {
   auto p = parser_named("logfmt");
   LogEvent e;
-  ASSERT_EQ(p->parse(R"(msg=x zip="01234" q=a=b empty= service=billing)", e), ParseStatus::Ok);
+  ASSERT_EQ(p->parse(R"(msg=x zip="01234" q=a=b empty= service=billing date=2026-01-02)", e), ParseStatus::Ok);
+  EXPECT_EQ(attr(e, "date"), "2026-01-02");
   EXPECT_EQ(e.attribute("zip")->type, AttrType::String);
   EXPECT_EQ(attr(e, "q"), "a=b");
   EXPECT_EQ(attr(e, "empty"), "");
