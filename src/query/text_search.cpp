@@ -15,6 +15,20 @@ inline unsigned char fold(unsigned char c) noexcept {
 
 inline bool is_ascii_lower(unsigned char c) noexcept { return static_cast<unsigned char>(c - 'a') < 26u; }
 
+// Rough frequency of a byte in log lines (higher = more common): spaces,
+// lower-case letters in English order, digits and punctuation of paths and
+// numbers. Only the ranking matters.
+int commonness(unsigned char c) noexcept {
+  static constexpr std::string_view kLetters = "etaoinsrlcdhumpgfybwvkxqjz";
+  c = fold(c);
+  if (c == ' ') return 300;
+  if (const auto at = kLetters.find(static_cast<char>(c)); at != std::string_view::npos)
+    return 250 - static_cast<int>(at) * 8;
+  if (c >= '0' && c <= '9') return 160;
+  if (c == '/' || c == '.' || c == ':' || c == '-' || c == '_' || c == '=' || c == ',') return 130;
+  return c < 0x80 ? 60 : 20;
+}
+
 }  // namespace
 
 bool has_ascii_upper(std::string_view text) noexcept {
@@ -26,6 +40,15 @@ bool has_ascii_upper(std::string_view text) noexcept {
 Substring::Substring(std::string_view needle, bool fold_case) : needle_(needle), fold_case_(fold_case) {
   if (fold_case_)
     for (auto& c : needle_) c = static_cast<char>(fold(static_cast<unsigned char>(c)));
+  for (std::size_t k = 0; k < needle_.size(); ++k) {
+    const int score = commonness(static_cast<unsigned char>(needle_[k]));
+    if (score < commonness(static_cast<unsigned char>(needle_[probe1_]))) {
+      probe2_ = probe1_;
+      probe1_ = k;
+    } else if (k != probe1_ && (probe2_ == probe1_ || score < commonness(static_cast<unsigned char>(needle_[probe2_])))) {
+      probe2_ = k;
+    }
+  }
 }
 
 bool Substring::occurs_at(const char* at) const noexcept {
@@ -36,7 +59,7 @@ bool Substring::occurs_at(const char* at) const noexcept {
 }
 
 // The "generic SIMD" substring scan (W. Mula): compare 16 positions at once
-// against the needle's first and last bytes, verify only where both agree.
+// against two bytes of the needle (its rarest), verify only where both agree.
 // Case folding costs one OR: for a lower-case letter L, (b | 0x20) == L holds
 // exactly when b is L or its upper-case form.
 std::size_t Substring::find(std::string_view haystack, std::size_t from) const noexcept {
@@ -46,17 +69,18 @@ std::size_t Substring::find(std::string_view haystack, std::size_t from) const n
   if (m == 0) return from;
   const char* h = haystack.data();
   const auto first = static_cast<unsigned char>(needle_.front());
-  const auto last = static_cast<unsigned char>(needle_.back());
   std::size_t i = from;
 #if defined(__SSE2__)
-  const __m128i first_v = _mm_set1_epi8(static_cast<char>(first));
-  const __m128i last_v = _mm_set1_epi8(static_cast<char>(last));
-  const __m128i first_fold = _mm_set1_epi8(fold_case_ && is_ascii_lower(first) ? 0x20 : 0);
-  const __m128i last_fold = _mm_set1_epi8(fold_case_ && is_ascii_lower(last) ? 0x20 : 0);
+  const auto byte1 = static_cast<unsigned char>(needle_[probe1_]);
+  const auto byte2 = static_cast<unsigned char>(needle_[probe2_]);
+  const __m128i v1 = _mm_set1_epi8(static_cast<char>(byte1));
+  const __m128i v2 = _mm_set1_epi8(static_cast<char>(byte2));
+  const __m128i fold1 = _mm_set1_epi8(fold_case_ && is_ascii_lower(byte1) ? 0x20 : 0);
+  const __m128i fold2 = _mm_set1_epi8(fold_case_ && is_ascii_lower(byte2) ? 0x20 : 0);
   for (; i + m + 15 <= n; i += 16) {
-    const __m128i a = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i)), first_fold);
-    const __m128i b = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i + m - 1)), last_fold);
-    auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first_v), _mm_cmpeq_epi8(b, last_v))));
+    const __m128i a = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i + probe1_)), fold1);
+    const __m128i b = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i + probe2_)), fold2);
+    auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, v1), _mm_cmpeq_epi8(b, v2))));
     while (mask != 0) {
       const auto bit = static_cast<std::size_t>(__builtin_ctz(mask));
       if (occurs_at(h + i + bit)) return i + bit;

@@ -31,6 +31,10 @@ class Substring {
  private:
   std::string needle_;
   bool fold_case_ = false;
+  // Offsets of the two needle bytes least likely in log text: the scan tests
+  // these first, so common letters like 't' or 'e' do not flood it with candidates.
+  std::size_t probe1_ = 0;
+  std::size_t probe2_ = 0;
 };
 
 // A pattern where '*' stands for any run of bytes. Anchored globs must cover the
