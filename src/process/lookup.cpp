@@ -1,5 +1,7 @@
 #include "process/lookup.h"
 
+#include "process/json_attributes.h"
+
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -116,29 +118,6 @@ std::variant<TablePtr, Error> table_from_csv(std::string_view text, const Lookup
   return TablePtr(std::move(table));
 }
 
-void add_json_value(std::vector<Attribute>& attrs, const std::string& key, simdjson::dom::element v) {
-  using T = simdjson::dom::element_type;
-  switch (v.type()) {
-    case T::STRING:
-      attrs.push_back({key, std::string(std::string_view(v.get_string().value_unsafe())), AttrType::String});
-      break;
-    case T::INT64:
-    case T::UINT64:
-    case T::DOUBLE:
-      attrs.push_back({key, simdjson::minify(v), AttrType::Number});
-      break;
-    case T::BOOL:
-      attrs.push_back({key, v.get_bool().value_unsafe() ? "true" : "false", AttrType::Bool});
-      break;
-    case T::NULL_VALUE:
-      break;
-    case T::ARRAY:
-    case T::OBJECT:
-      attrs.push_back({key, simdjson::minify(v), AttrType::Raw});
-      break;
-  }
-}
-
 std::variant<TablePtr, Error> table_from_json(std::string_view text, const LookupOptions& o, const std::string& key_col) {
   simdjson::dom::parser parser;
   simdjson::padded_string padded(text);
@@ -147,8 +126,7 @@ std::variant<TablePtr, Error> table_from_json(std::string_view text, const Looku
   auto table = std::make_shared<LookupTable::Table>();
   auto row_of = [&](simdjson::dom::object obj, std::string_view skip) {
     std::vector<Attribute> attrs;
-    for (auto [k, v] : obj)
-      if (k != skip) add_json_value(attrs, o.prefix + std::string(k), v);
+    append_json_attributes(obj, o.prefix, skip, attrs);
     return attrs;
   };
   simdjson::dom::object members;
