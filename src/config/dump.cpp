@@ -10,6 +10,20 @@ namespace {
 
 constexpr const char* kMask = "***";
 
+// The loader substitutes ${...}; "$$" keeps a literal '$' through a reload of the dump.
+std::string escaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    out += c;
+    if (c == '$') out += '$';
+  }
+  return out;
+}
+
+std::string shown(const KeyRow& row, const std::string& text) {
+  return row.secret && !text.empty() ? std::string(kMask) : escaped(text);
+}
+
 void emit_value(YAML::Emitter& out, const KeyRow& row, const Value& value) {
   std::visit(
       [&](const auto& v) {
@@ -17,7 +31,7 @@ void emit_value(YAML::Emitter& out, const KeyRow& row, const Value& value) {
         if constexpr (std::is_same_v<V, std::monostate>) {
           out << YAML::Null;
         } else if constexpr (std::is_same_v<V, std::string>) {
-          out << (row.secret && !v.empty() ? std::string(kMask) : v);
+          out << shown(row, v);
         } else if constexpr (std::is_same_v<V, std::uint64_t>) {
           if (row.type == KeyType::Size) {
             out << format_size(v);
@@ -28,11 +42,11 @@ void emit_value(YAML::Emitter& out, const KeyRow& row, const Value& value) {
           out << format_duration(v);
         } else if constexpr (std::is_same_v<V, StringList>) {
           out << YAML::Flow << YAML::BeginSeq;
-          for (const auto& item : v) out << (row.secret ? std::string(kMask) : item);
+          for (const auto& item : v) out << shown(row, item);
           out << YAML::EndSeq;
         } else if constexpr (std::is_same_v<V, StringMap>) {
           out << YAML::BeginMap;
-          for (const auto& [key, item] : v) out << YAML::Key << key << YAML::Value << (row.secret ? std::string(kMask) : item);
+          for (const auto& [key, item] : v) out << YAML::Key << key << YAML::Value << shown(row, item);
           out << YAML::EndMap;
         } else if constexpr (std::is_same_v<V, bool>) {
           out << YAML::TrueFalseBool << v;

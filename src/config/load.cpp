@@ -100,10 +100,11 @@ class Walker {
   // The value of sibling `key` in the list item being read, as written (lower-cased).
   std::optional<std::string> sibling_text(const YAML::Node* item, const std::string& key) const {
     if (item == nullptr) return std::nullopt;
-    for (auto it = item->begin(); it != item->end(); ++it) {
-      if (it->first.IsScalar() && it->first.Scalar() == key) {
-        if (!it->second.IsScalar()) return std::string("\x01");  // present but unusable
-        return lower(it->second.Scalar());
+    // yaml-cpp iterators yield temporaries: copy the pair, never bind a reference into it.
+    for (const auto& pair : *item) {
+      if (pair.first.IsScalar() && pair.first.Scalar() == key) {
+        if (!pair.second.IsScalar()) return std::string("\x01");  // present but unusable
+        return lower(pair.second.Scalar());
       }
     }
     return std::nullopt;
@@ -137,8 +138,8 @@ class Walker {
                 void* owner, const YAML::Node* item) {
     std::map<std::string, YAML::Mark> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key_node = it->first;
-      const YAML::Node& value = it->second;
+      const YAML::Node key_node = it->first;  // copies: the iterator's pair is a temporary
+      const YAML::Node value = it->second;
       if (!key_node.IsScalar()) {
         error(key_node.Mark(), "keys must be plain names");
         continue;
@@ -215,6 +216,10 @@ class Walker {
 
   // Scalar text after ${ENV} substitution and, for secrets, file: references.
   std::optional<std::string> resolve_text(const KeyRow& row, const YAML::Node& node, const std::string& path) {
+    if (!is_valid_utf8(node.Scalar())) {
+      error(node.Mark(), path + ": not valid UTF-8");
+      return std::nullopt;
+    }
     std::string problem;
     auto text = substitute_env(node.Scalar(), env_, problem);
     if (!text) {
@@ -294,20 +299,27 @@ class Walker {
         if (value.IsMap()) {
           bool fine = true;
           for (auto it = value.begin(); it != value.end(); ++it) {
-            if (!it->first.IsScalar() || !(it->second.IsScalar() || it->second.IsNull())) {
-              error(it->first.Mark(), path + ": keys and values must be strings");
+            const YAML::Node entry_key = it->first;
+            const YAML::Node entry_value = it->second;
+            if (!entry_key.IsScalar() || !(entry_value.IsScalar() || entry_value.IsNull())) {
+              error(entry_key.Mark(), path + ": keys and values must be strings");
               fine = false;
               continue;
             }
-            const std::string& name = it->first.Scalar();
+            const std::string name = entry_key.Scalar();
+            if (!is_valid_utf8(name)) {
+              error(entry_key.Mark(), path + ": key is not valid UTF-8");
+              fine = false;
+              continue;
+            }
             std::string entry_path = path + "." + name;
             if (out.count(name) != 0) {
-              error(it->first.Mark(), entry_path + ": duplicate key");
+              error(entry_key.Mark(), entry_path + ": duplicate key");
               fine = false;
               continue;
             }
             std::optional<std::string> text = std::string();
-            if (it->second.IsScalar()) text = resolve_text(row, it->second, entry_path);
+            if (entry_value.IsScalar()) text = resolve_text(row, entry_value, entry_path);
             if (!text) {
               fine = false;
               continue;

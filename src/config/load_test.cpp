@@ -379,6 +379,12 @@ TEST(Load, GarbageNeverThrows) {
   EXPECT_FALSE(load(huge).ok());
 }
 
+TEST(Load, InvalidUtf8ValueIsRejectedWithoutEchoingIt) {
+  auto result = load("kafka:\n  client_id: \"ab\xff\xfe\"\n");
+  ASSERT_EQ(result.diagnostics.size(), 1u);
+  EXPECT_EQ(result.diagnostics[0].to_string(), "test.yaml:2:14: error: kafka.client_id: not valid UTF-8");
+}
+
 TEST(Load, MissingFile) {
   auto result = load_file("/nonexistent/logtracer.yaml");
   ASSERT_EQ(result.diagnostics.size(), 1u);

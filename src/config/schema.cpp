@@ -1,3 +1,10 @@
+// The schema table. To add a key:
+//   1. add the field to its struct in config.h (plain type: see Value in value.h for which);
+//   2. add one row below: key<Owner>(path, type, default, description, accessor) plus modifiers
+//      (.range, .values, .is_secret, .is_required, .is_unique, .when, .checked);
+//   3. run `make docs`. Parsing, validation, defaults, masking, diffing and the reference follow;
+//      test_config fails if the row is incomplete or docs/configuration.md is stale.
+// Cross-key rules belong in a Validator (builtin_checks.cpp, or register_validator from cmd/).
 #include "config/schema.h"
 
 #include <unistd.h>
