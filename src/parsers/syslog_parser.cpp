@@ -62,7 +62,7 @@ class SyslogParser final : public LineParser {
 
     apply_pri(out, pri);
     if (!is_nil(timestamp)) {
-      if (auto ts = parse_rfc3339(timestamp)) {
+      if (auto ts = parse_rfc3339_in_range(timestamp)) {
         out.timestamp = *ts;
       } else {
         out.set_attribute("original_timestamp", timestamp);
@@ -137,7 +137,7 @@ class SyslogParser final : public LineParser {
     if (!ts) {
       // rsyslog's high-precision template puts an RFC 3339 time here.
       Cursor t = c;
-      ts = parse_rfc3339(t.take_token());
+      ts = parse_rfc3339_in_range(t.take_token());
       if (ts) c = t;
     }
     if (!ts) {

@@ -79,7 +79,19 @@ std::optional<TimestampNs> to_timestamp(const CivilTime& t) noexcept {
   const std::int64_t days = days_from_civil(t.year, static_cast<unsigned>(t.month), static_cast<unsigned>(t.day));
   const std::int64_t secs =
       days * 86400 + t.hour * 3600 + t.minute * 60 + std::min(t.second, 59) - t.offset_seconds;
-  return secs * 1'000'000'000 + t.nanos;
+  // Nanoseconds in 64 bits end in 2262: later (or before 1677) is no time we can hold.
+  std::int64_t ns = 0;
+  if (__builtin_mul_overflow(secs, std::int64_t{1'000'000'000}, &ns) || __builtin_add_overflow(ns, t.nanos, &ns))
+    return std::nullopt;
+  return ns;
+}
+
+std::optional<TimestampNs> parse_rfc3339_in_range(std::string_view text) noexcept {
+  // core's parse_rfc3339 does not guard the 64-bit range; years 1678..2261 are safe.
+  Cursor c{text};
+  auto year = c.take_digits(4);
+  if (!year || *year < 1678 || *year > 2261) return std::nullopt;
+  return parse_rfc3339(text);
 }
 
 int month_from_abbrev(std::string_view s) noexcept {
@@ -201,7 +213,7 @@ std::optional<TimestampNs> scan_short_year_timestamp(Cursor& c) noexcept {
 std::optional<TimestampNs> parse_any_timestamp(std::string_view text, TimestampNs now) noexcept {
   text = trim(text);
   if (text.empty()) return std::nullopt;
-  if (auto ts = parse_rfc3339(text)) return ts;
+  if (auto ts = parse_rfc3339_in_range(text)) return ts;
   using Scan = std::optional<TimestampNs> (*)(Cursor&);
   static constexpr Scan kScanners[] = {scan_iso_like_timestamp, scan_clf_timestamp, scan_ctime_timestamp,
                                        scan_short_year_timestamp};
@@ -226,8 +238,11 @@ std::optional<TimestampNs> parse_any_timestamp(std::string_view text, TimestampN
   }
   double n = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec == std::errc() && end == text.data() + text.size() && std::isfinite(n)) return from_epoch_number(n);
-  return std::nullopt;
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(n)) return std::nullopt;
+  const double a = std::fabs(n);
+  const double ns = n * (a < 1e11 ? 1e9 : a < 1e14 ? 1e6 : a < 1e17 ? 1e3 : 1.0);
+  if (std::fabs(ns) >= 9.2e18) return std::nullopt;  // beyond 2262
+  return static_cast<TimestampNs>(std::llround(ns));
 }
 
 }  // namespace lt::parsers

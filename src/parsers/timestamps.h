@@ -25,6 +25,9 @@ struct CivilTime {
 
 std::optional<TimestampNs> to_timestamp(const CivilTime& t) noexcept;
 
+// parse_rfc3339 limited to the years a TimestampNs can hold (1678..2261).
+std::optional<TimestampNs> parse_rfc3339_in_range(std::string_view text) noexcept;
+
 // "Jan".."Dec" (case-insensitive) → 1..12, else 0.
 int month_from_abbrev(std::string_view s) noexcept;
 

@@ -22,12 +22,14 @@ TEST(Timestamps, EveryShapeParsesToUtc) {
   EXPECT_EQ(any("Jun 14 15:16:01"), "2026-06-14T15:16:01.000000000Z");
   EXPECT_EQ(any("1764284931"), "2025-11-27T23:08:51.000000000Z");
   EXPECT_EQ(any("1764284931123"), "2025-11-27T23:08:51.123000000Z");
+  EXPECT_EQ(any("1764284931.5"), "2025-11-27T23:08:51.500000000Z");
 }
 
 TEST(Timestamps, RejectsNearMisses) {
   for (std::string_view bad : {"", "2026-13-01 00:00:00", "2026-11-27 25:00:00", "Foo 14 15:16:01",
                                "0811091 203615", "10/Oct/2000", "2026-11-27 12:00:00 trailing", "NaN",
-                               "99999999999", "1e400"})  // beyond what nanoseconds hold
+                               "99999999999", "1e400", "2263-01-01T00:00:00Z",
+                               "9999-12-31 23:59:59", "0001-01-01T00:00:00Z", "99999999999.5"})  // beyond what nanoseconds hold
     EXPECT_EQ(any(bad), "<none>") << bad;
 }
 
