@@ -136,6 +136,7 @@ struct Geoip::Database {
   };
   MMDB_s mmdb{};
   bool open = false;
+  bool has_ipv4 = true;  // false for an IPv6 file whose ::/96 subtree is empty
   std::string file;
   std::vector<Field> fields;
   ~Database() {
@@ -156,6 +157,14 @@ std::variant<std::unique_ptr<Geoip>, Error> Geoip::create(GeoipOptions options, 
     if (status != MMDB_SUCCESS)
       return Error::permanent("geoip.open", "geoip: cannot open '" + file + "': " + MMDB_strerror(status));
     db->open = true;
+    if (db->mmdb.metadata.ip_version == 6) {
+      // libmaxminddb finds the IPv4 subtree on the first IPv4 lookup; an IPv6-only
+      // file (the -ipv6 half of a pair) leaves it empty, and is skipped for IPv4.
+      IpAddress probe;
+      int ignored = 0;
+      if (parse_ip("1.1.1.1", probe)) (void)MMDB_lookup_sockaddr(&db->mmdb, probe.sa(), &ignored);
+      db->has_ipv4 = db->mmdb.ipv4_start_node.node_value != db->mmdb.metadata.node_count;
+    }
     GeoipLayout layout = options.layout;
     if (layout == GeoipLayout::Auto) {
       const std::string_view type = db->mmdb.metadata.database_type ? db->mmdb.metadata.database_type : "";
@@ -205,7 +214,7 @@ Outcome Geoip::process(LogEvent& event) const {
   bool found = false, failed = false;
   char num[64];
   for (const auto& db : databases_) {
-    if (ip->v6 && db->mmdb.metadata.ip_version == 4) continue;
+    if (ip->v6 ? db->mmdb.metadata.ip_version == 4 : !db->has_ipv4) continue;
     int mmdb_error = MMDB_SUCCESS;
     MMDB_lookup_result_s res = MMDB_lookup_sockaddr(&db->mmdb, ip->sa(), &mmdb_error);
     if (mmdb_error != MMDB_SUCCESS) {
