@@ -139,6 +139,47 @@ TEST_F(LookupTest, ReloadsWhenTheFileChanges) {
   EXPECT_EQ(t->size(), 2u);
 }
 
+TEST_F(LookupTest, WorkersSeeACompleteOldOrNewTableDuringReloads) {
+  LookupOptions o;
+  o.file = write("users.csv", "user_id,name,version\nu1,Ann,0\n");
+  o.check_interval = 1ms;
+  auto t = make(o);
+  std::atomic<bool> stop{false};
+  std::atomic<int> torn{0}, seen_versions{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 3; ++w)
+    workers.emplace_back([&] {
+      int last = -1;
+      while (!stop) {
+        auto e = user("u1");
+        t->process(e);
+        const int v = std::stoi(attr(e, "user.version"));
+        // Name and version come from the same row of the same table.
+        if (attr(e, "user.name") != "Ann " + std::to_string(v) && !(v == 0 && attr(e, "user.name") == "Ann")) ++torn;
+        if (v != last) ++seen_versions;
+        last = v;
+      }
+    });
+  for (int v = 1; v <= 20; ++v) {
+    write("users.csv", "user_id,name,version\nu1,Ann " + std::to_string(v) + "," + std::to_string(v) + "\n");
+    std::this_thread::sleep_for(5ms);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto e = user("u1");
+    t->process(e);
+    if (attr(e, "user.version") == "20") break;
+    std::this_thread::sleep_for(2ms);
+  }
+  stop = true;
+  for (auto& w : workers) w.join();
+  EXPECT_EQ(torn.load(), 0);
+  EXPECT_GT(seen_versions.load(), 3) << "reloads happened while workers ran";
+  auto e = user("u1");
+  t->process(e);
+  EXPECT_EQ(attr(e, "user.version"), "20");
+}
+
 TEST_F(LookupTest, ABadReloadKeepsTheOldTable) {
   LookupOptions o;
   o.file = write("users.csv", "user_id,name\nu1,Ann\n");
