@@ -62,6 +62,14 @@ bool scan_offset(Cursor& t, CivilTime& ct) noexcept {
   return true;
 }
 
+// "Jan".."Dec" at the cursor.
+bool scan_month_abbrev(Cursor& t, CivilTime& ct) noexcept {
+  ct.month = month_from_abbrev(t.rest().substr(0, 3));
+  if (ct.month == 0) return false;
+  t.pos += 3;
+  return true;
+}
+
 bool not_followed_by_digit(const Cursor& t) noexcept { return !(t.peek() >= '0' && t.peek() <= '9'); }
 
 std::optional<TimestampNs> finish(Cursor& c, const Cursor& t, const CivilTime& ct) noexcept {
@@ -114,9 +122,7 @@ int year_for_yearless(int month, TimestampNs now) noexcept {
 std::optional<TimestampNs> scan_bsd_timestamp(Cursor& c, TimestampNs now) noexcept {
   Cursor t = c;
   CivilTime ct;
-  ct.month = month_from_abbrev(t.rest().substr(0, 3));
-  if (ct.month == 0) return std::nullopt;
-  t.pos += 3;
+  if (!scan_month_abbrev(t, ct)) return std::nullopt;
   if (t.skip_blanks() == 0) return std::nullopt;
   auto day = t.take_number(2);
   if (!day || !t.eat(' ') || !scan_hms(t, ct)) return std::nullopt;
@@ -130,9 +136,8 @@ std::optional<TimestampNs> scan_ctime_timestamp(Cursor& c) noexcept {
   CivilTime ct;
   const std::string_view r = t.rest();
   if (r.size() < 8 || !is_alpha(r[0]) || !is_alpha(r[1]) || !is_alpha(r[2]) || r[3] != ' ') return std::nullopt;
-  ct.month = month_from_abbrev(r.substr(4, 3));
-  if (ct.month == 0) return std::nullopt;
-  t.pos += 7;
+  t.pos += 4;
+  if (!scan_month_abbrev(t, ct)) return std::nullopt;
   if (t.skip_blanks() == 0) return std::nullopt;
   auto day = t.take_number(2);
   if (!day || !t.eat(' ') || !scan_hms(t, ct) || !t.eat(' ')) return std::nullopt;
@@ -148,9 +153,7 @@ std::optional<TimestampNs> scan_clf_timestamp(Cursor& c) noexcept {
   CivilTime ct;
   auto day = t.take_digits(2);
   if (!day || !t.eat('/')) return std::nullopt;
-  ct.month = month_from_abbrev(t.rest().substr(0, 3));
-  if (ct.month == 0) return std::nullopt;
-  t.pos += 3;
+  if (!scan_month_abbrev(t, ct)) return std::nullopt;
   if (!t.eat('/')) return std::nullopt;
   auto year = t.take_digits(4);
   if (!year || !t.eat(':') || !scan_hms(t, ct)) return std::nullopt;
