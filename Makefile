@@ -5,14 +5,18 @@ ASAN_BUILD ?= build/asan
 FUZZ_BUILD ?= build/fuzz
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build build-asan build-fuzz run test test-unit bench stack clean docs
+.PHONY: setup web build build-asan build-fuzz run test test-unit bench stack clean docs
 
 setup:
 	@scripts/setup
 
-build: setup
+build: setup web
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# The front end (web/dist), embedded into the binary by CMake (src/dashboard/embed_assets.cmake).
+web: setup
+	@cd web && npm run build --silent
 
 build-asan: setup
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLT_SANITIZE=ON -DLT_BENCH=OFF >/dev/null

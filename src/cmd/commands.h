@@ -10,6 +10,7 @@ namespace lt::cmd {
 void add_produce(CLI::App& app, int& exit_code);
 void add_consume(CLI::App& app, int& exit_code);
 void add_dashboard(CLI::App& app, int& exit_code);
+void add_tail(CLI::App& app, int& exit_code);
 void add_run(CLI::App& app, int& exit_code);
 void add_validate(CLI::App& app, int& exit_code);
 void add_config_reference(CLI::App& app, int& exit_code);
