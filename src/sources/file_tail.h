@@ -1,0 +1,64 @@
+// The file source: tails paths and globs, follows rename and copytruncate
+// rotation, joins multi-line events, and checkpoints acknowledged positions.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sources/checkpoint_store.h"
+#include "parsers/multiline.h"
+#include "sources/line_reader.h"
+#include "sources/source.h"
+
+namespace lt::sources {
+
+class FileTailSource final : public Source {
+ public:
+  FileTailSource(SourceOptions common, FileOptions options, ParserFactory parsers);
+  ~FileTailSource() override;
+
+  std::optional<Error> start(EventSink& sink) override;
+  void stop(std::chrono::milliseconds drain = std::chrono::seconds(5)) override;
+  bool fully_acknowledged() const override;
+
+  // The positions a checkpoint taken now would hold (acknowledged offsets).
+  std::vector<FileCheckpoint> positions() const;
+  // Files currently open (including rotated-away ones still being drained).
+  std::size_t open_files() const;
+
+ private:
+  struct TailedFile;
+  enum class Step { Ok, Rewind, Stop };
+
+  void run();
+  void rescan(bool initial);
+  bool pump(TailedFile& f);
+  Step on_line(TailedFile& f, std::string_view line, std::int64_t end, bool truncated);
+  Step emit(TailedFile& f, std::string_view text, std::int64_t end, bool truncated);
+  void rewind(TailedFile& f, std::int64_t position);
+  void retire_finished();
+  void save_checkpoint(bool force);
+
+  FileOptions file_;
+  ParserFactory parsers_;
+  std::unique_ptr<EventBuilder> builder_;
+  std::unique_ptr<CheckpointStore> store_;
+  std::vector<FileCheckpoint> restored_;  // from the checkpoint, consumed as files are found
+  std::vector<FileCheckpoint> last_saved_;
+
+  mutable std::mutex files_mu_;  // guards files_ membership and paths against positions()
+  std::vector<std::unique_ptr<TailedFile>> files_;
+
+  EventSink* sink_ = nullptr;
+  Envelope env_;
+  std::string buffer_;
+  StopSignal stop_;
+  std::thread thread_;
+  bool started_ = false;
+};
+
+}  // namespace lt::sources

@@ -1,0 +1,341 @@
+#include "sources/file_tail.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "sources/testing_sink.h"
+
+namespace lt::sources {
+namespace {
+
+using testing::eventually;
+using testing::TestSink;
+namespace fs = std::filesystem;
+
+class FileTailTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/lt_file_tail_XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static void append(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::app | std::ios::binary);
+    out << text;
+  }
+
+  std::unique_ptr<FileTailSource> make(const std::string& name, FileOptions fo, SourceOptions common = {}) {
+    common.name = name;  // callers pass testing::unique_name(...)
+    common.type = "file";
+    common.service = "svc";
+    common.environment = "test";
+    common.host = "h1";
+    fo.poll_interval_ms = 10;
+    if (fo.rescan_interval_ms == FileOptions{}.rescan_interval_ms) fo.rescan_interval_ms = 50;
+    if (fo.rotate_wait_ms == FileOptions{}.rotate_wait_ms) fo.rotate_wait_ms = 200;
+    if (fo.multiline_flush_ms == FileOptions{}.multiline_flush_ms) fo.multiline_flush_ms = 200;
+    fo.checkpoint_interval_ms = 50;
+    return std::make_unique<FileTailSource>(common, fo, testing::message_parser);
+  }
+
+  std::string dir_;
+};
+
+TEST_F(FileTailTest, ReadsExistingAndAppendedLinesWithContext) {
+  const std::string path = dir_ + "/app.log";
+  append(path, "one\ntwo\r\n");
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  auto src = make(testing::unique_name("ft_append"), fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(2));
+  append(path, "three\npartial");
+  ASSERT_TRUE(sink.wait_count(3));
+  append(path, " line\n");
+  ASSERT_TRUE(sink.wait_count(4));
+  src->stop();
+  EXPECT_EQ(sink.messages(), (std::vector<std::string>{"one", "two", "three", "partial line"}));
+  const auto ev = sink.events()[0];
+  EXPECT_EQ(ev.service, "svc");
+  EXPECT_EQ(ev.environment, "test");
+  EXPECT_EQ(ev.host, "h1");
+  EXPECT_EQ(ev.source, "file:" + path);
+  EXPECT_EQ(ev.id.size(), 26u);
+  EXPECT_GT(ev.timestamp, 0);
+  EXPECT_EQ(src->metrics().events.value(), 4u);
+  EXPECT_EQ(src->metrics().bytes.value(), std::string("onetwothreepartial line").size());  // without newlines and \\r
+}
+
+TEST_F(FileTailTest, StartAtEndSkipsWhatWasAlreadyThere) {
+  const std::string path = dir_ + "/app.log";
+  append(path, "old 1\nold 2\n");
+  FileOptions fo;
+  fo.paths = {path};
+  auto src = make(testing::unique_name("ft_end"), fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  append(path, "new\n");
+  ASSERT_TRUE(sink.wait_count(1));
+  src->stop();
+  EXPECT_EQ(sink.messages(), std::vector<std::string>{"new"});
+}
+
+TEST_F(FileTailTest, FollowsRenameRotationWithoutLossOrDuplicates) {
+  const std::string path = dir_ + "/app.log";
+  append(path, "a1\na2\n");
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  auto src = make(testing::unique_name("ft_rename"), fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(2));
+  {
+    // The writer keeps its descriptor across the rename, as a logger does until reopened.
+    std::ofstream writer(path, std::ios::app);
+    fs::rename(path, path + ".1");
+    writer << "a3 after rename\n" << std::flush;
+    append(path, "b1\nb2\n");
+    writer << "a4 unterminated";
+  }
+  ASSERT_TRUE(sink.wait_count(6)) << sink.count();
+  // The rotated file is let go once quiet and acknowledged.
+  EXPECT_TRUE(eventually([&] { return src->open_files() == 1; }));
+  src->stop();
+  auto msgs = sink.messages();
+  std::sort(msgs.begin(), msgs.end());
+  EXPECT_EQ(msgs, (std::vector<std::string>{"a1", "a2", "a3 after rename", "a4 unterminated", "b1", "b2"}));
+}
+
+TEST_F(FileTailTest, CopyTruncateRestartsAtZero) {
+  const std::string path = dir_ + "/app.log";
+  append(path, "first long line\nsecond long line\n");
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  auto src = make(testing::unique_name("ft_truncate"), fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(2));
+  fs::resize_file(path, 0);
+  append(path, "c\n");
+  ASSERT_TRUE(sink.wait_count(3));
+  EXPECT_TRUE(eventually([&] { return src->positions().at(0).offset == 2; }));
+  src->stop();
+  EXPECT_EQ(sink.messages().back(), "c");
+  EXPECT_EQ(sink.count(), 3u);
+}
+
+TEST_F(FileTailTest, GlobPicksUpNewFilesFromTheirStart) {
+  append(dir_ + "/a.log", "existing\n");
+  append(dir_ + "/ignored.txt", "not matched\n");
+  FileOptions fo;
+  fo.paths = {dir_ + "/*.log"};
+  auto src = make(testing::unique_name("ft_glob"), fo);  // start at end: "existing" is skipped
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  append(dir_ + "/b.log", "b first\nb second\n");
+  ASSERT_TRUE(sink.wait_count(2));
+  append(dir_ + "/a.log", "a new\n");
+  ASSERT_TRUE(sink.wait_count(3));
+  src->stop();
+  const auto events = sink.events();
+  EXPECT_EQ(events[0].message, "b first");
+  EXPECT_EQ(events[0].source, "file:" + dir_ + "/b.log");
+  EXPECT_EQ(events[2].message, "a new");
+}
+
+TEST_F(FileTailTest, JoinsMultilineEventsAndFlushesTheLastAfterQuiet) {
+  const std::string path = dir_ + "/app.log";
+  append(path,
+         "2026-01-01 ERROR boom\n"
+         "java.lang.IllegalStateException: x\n"
+         "\tat A.b(A.java:1)\n"
+         "2026-01-01 INFO next\n"
+         "2026-01-01 INFO last\n"
+         "  continued\n");
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  SourceOptions common;
+  common.multiline_start = R"(^\d{4}-\d{2}-\d{2} )";
+  auto src = make(testing::unique_name("ft_multiline"), fo, common);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(3));
+  src->stop();
+  EXPECT_EQ(sink.messages(),
+            (std::vector<std::string>{"2026-01-01 ERROR boom\njava.lang.IllegalStateException: x\n\tat A.b(A.java:1)",
+                                      "2026-01-01 INFO next", "2026-01-01 INFO last\n  continued"}));
+}
+
+TEST_F(FileTailTest, TruncatesOverlongLinesAndFlagsThem) {
+  const std::string path = dir_ + "/app.log";
+  const std::string huge(50000, 'x');  // spans many 4 KiB read blocks
+  append(path, "short\n" + std::string(40, 'y') + "\n" + huge + "\nafter\n");
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  fo.read_block_bytes = 4096;
+  SourceOptions common;
+  common.max_line_bytes = 16;
+  auto src = make(testing::unique_name("ft_trunc"), fo, common);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(4));
+  src->stop();
+  const auto ev = sink.events();
+  EXPECT_EQ(ev[0].message, "short");
+  EXPECT_EQ(ev[0].attribute("truncated"), nullptr);
+  EXPECT_EQ(ev[1].message, std::string(16, 'y'));
+  ASSERT_NE(ev[1].attribute("truncated"), nullptr);
+  EXPECT_EQ(ev[1].attribute("truncated")->type, AttrType::Bool);
+  EXPECT_EQ(ev[2].message, std::string(16, 'x'));
+  EXPECT_NE(ev[2].attribute("truncated"), nullptr);
+  EXPECT_EQ(ev[3].message, "after");
+  EXPECT_EQ(src->metrics().truncated.value(), 2u);
+}
+
+TEST_F(FileTailTest, RestartResumesExactlyAfterTheAcknowledgedLines) {
+  const std::string path = dir_ + "/app.log";
+  for (int i = 1; i <= 10; ++i) append(path, "line " + std::to_string(i) + "\n");
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  fo.checkpoint_dir = dir_ + "/ckpt";
+  const std::string name = testing::unique_name("ft_restart");
+  {
+    auto src = make(name, fo);
+    TestSink sink(TestSink::Mode::Hold);
+    ASSERT_FALSE(src->start(sink));
+    ASSERT_TRUE(sink.wait_count(10));
+    sink.ack_first(4);
+    EXPECT_TRUE(eventually([&] { return src->positions().at(0).offset == 28; }));  // "line 1\n".."line 4\n"
+    EXPECT_FALSE(src->fully_acknowledged());
+    src->stop(std::chrono::milliseconds(50));  // lines 5..10 stay unacknowledged
+  }
+  CheckpointStore store(fo.checkpoint_dir, name);
+  auto saved = std::get<std::vector<FileCheckpoint>>(store.load());
+  ASSERT_EQ(saved.size(), 1u);
+  EXPECT_EQ(saved[0].offset, 28);
+  EXPECT_EQ(saved[0].path, path);
+
+  append(path, "line 11\n");
+  auto src = make(name, fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(7));
+  EXPECT_TRUE(eventually([&] { return src->fully_acknowledged(); }));
+  src->stop();
+  std::vector<std::string> want;
+  for (int i = 5; i <= 11; ++i) want.push_back("line " + std::to_string(i));
+  EXPECT_EQ(sink.messages(), want);
+  auto after = std::get<std::vector<FileCheckpoint>>(store.load());
+  EXPECT_EQ(after.at(0).offset, static_cast<std::int64_t>(fs::file_size(path)));
+}
+
+TEST_F(FileTailTest, FailedDeliveryRewindsToTheCommittedPosition) {
+  const std::string path = dir_ + "/app.log";
+  append(path, "l1\nl2\nl3\nl4\n");
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  auto src = make(testing::unique_name("ft_fail"), fo);
+  TestSink sink(TestSink::Mode::Hold);
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(4));
+  sink.ack_first(1);      // l1 durable
+  sink.fail_first_held();  // l2 failed, l3 l4 acknowledged but behind the failure
+  sink.set_mode(TestSink::Mode::AckNow);
+  ASSERT_TRUE(sink.wait_count(7));
+  EXPECT_TRUE(eventually([&] { return src->fully_acknowledged(); }));
+  src->stop();
+  EXPECT_EQ(sink.messages(), (std::vector<std::string>{"l1", "l2", "l3", "l4", "l2", "l3", "l4"}));
+  EXPECT_EQ(src->positions().size(), 0u);  // stop() closed the files
+}
+
+TEST_F(FileTailTest, BackpressurePausesReadingAndResumesWithoutLoss) {
+  const std::string path = dir_ + "/app.log";
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  append(path, "");
+  auto src = make(testing::unique_name("ft_pause"), fo);
+  TestSink sink(TestSink::Mode::Refuse);
+  ASSERT_FALSE(src->start(sink));
+  for (int i = 0; i < 100; ++i) append(path, "m" + std::to_string(i) + "\n");
+  EXPECT_TRUE(eventually([&] { return src->metrics().paused.value() == 1.0 && sink.refused() > 2; }));
+  EXPECT_EQ(sink.count(), 0u);
+  EXPECT_EQ(src->positions().at(0).offset, 0);
+  sink.set_mode(TestSink::Mode::AckNow);
+  ASSERT_TRUE(sink.wait_count(100));
+  EXPECT_TRUE(eventually([&] { return src->metrics().paused.value() == 0.0; }));
+  src->stop();
+  const auto msgs = sink.messages();
+  ASSERT_EQ(msgs.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(msgs[i], "m" + std::to_string(i));
+}
+
+TEST_F(FileTailTest, AckWindowBoundsInFlightEvents) {
+  const std::string path = dir_ + "/app.log";
+  for (int i = 0; i < 50; ++i) append(path, "w\n");
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  SourceOptions common;
+  common.ack_window = 8;
+  auto src = make(testing::unique_name("ft_window"), fo, common);
+  TestSink sink(TestSink::Mode::Hold);
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(8));
+  EXPECT_TRUE(eventually([&] { return src->metrics().paused.value() == 1.0; }));
+  EXPECT_EQ(sink.count(), 8u);  // the window is full: no ninth event until an ack
+  sink.ack_held();
+  ASSERT_TRUE(sink.wait_count(16));
+  sink.set_mode(TestSink::Mode::AckNow);
+  sink.ack_held();
+  ASSERT_TRUE(sink.wait_count(50));
+  src->stop();
+  EXPECT_EQ(sink.count(), 50u);
+}
+
+TEST_F(FileTailTest, CountsParseErrorsButKeepsTheLine) {
+  const std::string path = dir_ + "/app.log";
+  append(path, "!garbage \xff\xfe\nfine\n");
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  auto src = make(testing::unique_name("ft_parse_err"), fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(2));
+  src->stop();
+  EXPECT_EQ(src->metrics().parse_errors.value(), 1u);
+  EXPECT_EQ(sink.messages()[1], "fine");
+}
+
+TEST_F(FileTailTest, CorruptCheckpointIsAnErrorNotAGuess) {
+  fs::create_directories(dir_ + "/ckpt");
+  const std::string name = testing::unique_name("ft_corrupt");
+  append(dir_ + "/ckpt/" + name + ".checkpoint.json", "{not json");
+  FileOptions fo;
+  fo.paths = {dir_ + "/app.log"};
+  fo.checkpoint_dir = dir_ + "/ckpt";
+  auto src = make(name, fo);
+  TestSink sink;
+  auto err = src->start(sink);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->code, "checkpoint.corrupt");
+}
+
+}  // namespace
+}  // namespace lt::sources
