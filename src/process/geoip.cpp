@@ -4,6 +4,7 @@
 #include <maxminddb.h>
 #include <netinet/in.h>
 
+#include <atomic>
 #include <charconv>
 #include <cstring>
 
@@ -144,6 +145,38 @@ struct Geoip::Database {
   }
 };
 
+// A per-thread, direct-mapped cache of resolved addresses: client addresses
+// repeat heavily in logs, and a hit skips the tree walk and the field lookups.
+// Entries name their Geoip by a never-reused id, so a reloaded instance never
+// reads its predecessor's results.
+struct GeoipCacheEntry {
+  struct CachedValue {
+    const std::string* attribute;  // owned by the Geoip whose id is in `owner`
+    std::string value;
+    AttrType type;
+  };
+  std::uint64_t owner = 0;
+  unsigned char addr[16] = {};
+  bool v6 = false;
+  enum class Result : std::uint8_t { Hit, Miss, Error } result = Result::Miss;
+  std::vector<CachedValue> values;
+};
+
+namespace {
+thread_local std::vector<GeoipCacheEntry> t_geo_cache;
+std::atomic<std::uint64_t> g_next_geoip_id{1};
+
+const unsigned char* address_bytes(const IpAddress& ip, std::size_t& len) {
+  if (ip.v6) {
+    len = 16;
+    return reinterpret_cast<const sockaddr_in6*>(&ip.storage)->sin6_addr.s6_addr;
+  }
+  len = 4;
+  return reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(&ip.storage)->sin_addr);
+}
+
+}  // namespace
+
 Geoip::~Geoip() = default;
 
 std::variant<std::unique_ptr<Geoip>, Error> Geoip::create(GeoipOptions options, MetricsRegistry& metrics) {
@@ -193,11 +226,66 @@ std::variant<std::unique_ptr<Geoip>, Error> Geoip::create(GeoipOptions options, 
     g->databases_.push_back(std::move(db));
   }
   g->options_ = std::move(options);
+  g->id_ = g_next_geoip_id.fetch_add(1);
   const std::string name = "logtracer_enrich_total", help = "Enrichment lookups by enricher and result.";
   g->hit_ = &metrics.counter(name, help, {{"enricher", "geoip"}, {"result", "hit"}});
   g->miss_ = &metrics.counter(name, help, {{"enricher", "geoip"}, {"result", "miss"}});
   g->error_ = &metrics.counter(name, help, {{"enricher", "geoip"}, {"result", "error"}});
   return g;
+}
+
+
+void Geoip::resolve(const IpAddress& ip, GeoipCacheEntry& out) const {
+  out.values.clear();
+  bool found = false, failed = false;
+  char num[64];
+  auto put = [&](const std::string& attribute, std::string_view value, AttrType type) {
+    out.values.push_back({&attribute, std::string(value), type});
+  };
+  for (const auto& db : databases_) {
+    if (ip.v6 ? db->mmdb.metadata.ip_version == 4 : !db->has_ipv4) continue;
+    int mmdb_error = MMDB_SUCCESS;
+    MMDB_lookup_result_s res = MMDB_lookup_sockaddr(&db->mmdb, ip.sa(), &mmdb_error);
+    if (mmdb_error != MMDB_SUCCESS) {
+      failed = true;
+      continue;
+    }
+    if (!res.found_entry) continue;
+    found = true;
+    for (const auto& f : db->fields) {
+      MMDB_entry_data_s data;
+      if (MMDB_aget_value(&res.entry, &data, f.path.data()) != MMDB_SUCCESS || !data.has_data) continue;
+      switch (data.type) {
+        case MMDB_DATA_TYPE_UTF8_STRING:
+          if (data.data_size > 0) put(f.attribute, std::string_view(data.utf8_string, data.data_size), AttrType::String);
+          break;
+        case MMDB_DATA_TYPE_DOUBLE:
+          put(f.attribute, number_text(data.double_value, num, sizeof num), AttrType::Number);
+          break;
+        case MMDB_DATA_TYPE_FLOAT:
+          put(f.attribute, number_text(data.float_value, num, sizeof num), AttrType::Number);
+          break;
+        case MMDB_DATA_TYPE_UINT16:
+          put(f.attribute, number_text(data.uint16, num, sizeof num), AttrType::Number);
+          break;
+        case MMDB_DATA_TYPE_UINT32:
+          put(f.attribute, number_text(data.uint32, num, sizeof num), AttrType::Number);
+          break;
+        case MMDB_DATA_TYPE_INT32:
+          put(f.attribute, number_text(data.int32, num, sizeof num), AttrType::Number);
+          break;
+        case MMDB_DATA_TYPE_UINT64:
+          put(f.attribute, number_text(data.uint64, num, sizeof num), AttrType::Number);
+          break;
+        case MMDB_DATA_TYPE_BOOLEAN:
+          put(f.attribute, data.boolean ? "true" : "false", AttrType::Bool);
+          break;
+        default:
+          break;  // maps, arrays, bytes: not a scalar a user can map
+      }
+    }
+  }
+  out.result = found ? GeoipCacheEntry::Result::Hit : failed ? GeoipCacheEntry::Result::Error : GeoipCacheEntry::Result::Miss;
 }
 
 Outcome Geoip::process(LogEvent& event) const {
@@ -211,55 +299,30 @@ Outcome Geoip::process(LogEvent& event) const {
     miss_->inc();
     return Outcome::keep();
   }
-  bool found = false, failed = false;
-  char num[64];
-  for (const auto& db : databases_) {
-    if (ip->v6 ? db->mmdb.metadata.ip_version == 4 : !db->has_ipv4) continue;
-    int mmdb_error = MMDB_SUCCESS;
-    MMDB_lookup_result_s res = MMDB_lookup_sockaddr(&db->mmdb, ip->sa(), &mmdb_error);
-    if (mmdb_error != MMDB_SUCCESS) {
-      failed = true;
-      continue;
+  std::size_t len = 0;
+  const unsigned char* bytes = address_bytes(*ip, len);
+  GeoipCacheEntry scratch;
+  GeoipCacheEntry* entry = &scratch;
+  if (options_.cache_entries > 0) {
+    if (t_geo_cache.size() < options_.cache_entries) t_geo_cache.resize(options_.cache_entries);
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+    for (std::size_t k = 0; k < len; ++k) h = (h ^ bytes[k]) * 1099511628211ull;
+    entry = &t_geo_cache[h % t_geo_cache.size()];
+    if (!(entry->owner == id_ && entry->v6 == ip->v6 && std::memcmp(entry->addr, bytes, len) == 0)) {
+      resolve(*ip, *entry);
+      entry->owner = id_;
+      entry->v6 = ip->v6;
+      std::memcpy(entry->addr, bytes, len);
     }
-    if (!res.found_entry) continue;
-    found = true;
-    for (const auto& f : db->fields) {
-      MMDB_entry_data_s data;
-      if (MMDB_aget_value(&res.entry, &data, f.path.data()) != MMDB_SUCCESS || !data.has_data) continue;
-      switch (data.type) {
-        case MMDB_DATA_TYPE_UTF8_STRING:
-          if (data.data_size > 0)
-            event.set_attribute(f.attribute, std::string_view(data.utf8_string, data.data_size));
-          break;
-        case MMDB_DATA_TYPE_DOUBLE:
-          event.set_attribute(f.attribute, number_text(data.double_value, num, sizeof num), AttrType::Number);
-          break;
-        case MMDB_DATA_TYPE_FLOAT:
-          event.set_attribute(f.attribute, number_text(data.float_value, num, sizeof num), AttrType::Number);
-          break;
-        case MMDB_DATA_TYPE_UINT16:
-          event.set_attribute(f.attribute, number_text(data.uint16, num, sizeof num), AttrType::Number);
-          break;
-        case MMDB_DATA_TYPE_UINT32:
-          event.set_attribute(f.attribute, number_text(data.uint32, num, sizeof num), AttrType::Number);
-          break;
-        case MMDB_DATA_TYPE_INT32:
-          event.set_attribute(f.attribute, number_text(data.int32, num, sizeof num), AttrType::Number);
-          break;
-        case MMDB_DATA_TYPE_UINT64:
-          event.set_attribute(f.attribute, number_text(data.uint64, num, sizeof num), AttrType::Number);
-          break;
-        case MMDB_DATA_TYPE_BOOLEAN:
-          event.set_attribute(f.attribute, data.boolean ? "true" : "false", AttrType::Bool);
-          break;
-        default:
-          break;  // maps, arrays, bytes: not a scalar a user can map
-      }
-    }
+  } else {
+    resolve(*ip, scratch);
   }
-  if (found) hit_->inc();
-  else if (failed) error_->inc();
-  else miss_->inc();
+  for (const auto& v : entry->values) event.set_attribute(*v.attribute, v.value, v.type);
+  switch (entry->result) {
+    case GeoipCacheEntry::Result::Hit: hit_->inc(); break;
+    case GeoipCacheEntry::Result::Miss: miss_->inc(); break;
+    case GeoipCacheEntry::Result::Error: error_->inc(); break;
+  }
   return Outcome::keep();
 }
 

@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,8 @@ struct GeoipOptions {
   std::string prefix = "geo.";
   GeoipLayout layout = GeoipLayout::Auto;
   std::vector<GeoipField> fields;  // replaces the layout's preset when not empty
+  // Addresses remembered per worker thread (direct-mapped); 0 disables the cache.
+  std::size_t cache_entries = 4096;
 };
 
 // An address parsed from text, ready for MMDB_lookup_sockaddr.
@@ -56,6 +59,8 @@ bool is_public(const IpAddress& ip) noexcept;
 // The preset mapping of a layout (Auto is not a layout of its own).
 std::vector<GeoipField> geoip_preset(GeoipLayout layout);
 
+struct GeoipCacheEntry;  // geoip.cpp
+
 class Geoip final : public Processor {
  public:
   // Fails with a message naming the file when a database cannot be opened.
@@ -69,6 +74,8 @@ class Geoip final : public Processor {
  private:
   struct Database;
   Geoip() = default;
+  void resolve(const IpAddress& ip, GeoipCacheEntry& out) const;
+  std::uint64_t id_ = 0;  // names this instance in the per-thread cache; never reused
   GeoipOptions options_;
   std::vector<std::unique_ptr<Database>> databases_;
   Counter* hit_ = nullptr;

@@ -153,6 +153,30 @@ TEST_F(GeoipTest, CustomMappingAndMaxMindPresetPaths) {
   EXPECT_EQ(geoip_preset(GeoipLayout::MaxMind)[0].path, "country.iso_code");
 }
 
+TEST_F(GeoipTest, CachedResultsEqualFreshOnesAndStayWithTheirInstance) {
+  auto cached = make(city());
+  GeoipOptions o = city();
+  o.cache_entries = 0;
+  auto fresh = make(o);
+  for (int round = 0; round < 3; ++round) {
+    for (const char* ip : {"81.2.69.142", "8.8.8.8", "2a02:6b8::1", "10.0.0.1", "1.1.1.1"}) {
+      auto a = with_ip(ip), b = with_ip(ip);
+      cached->process(a);
+      fresh->process(b);
+      EXPECT_EQ(a, b) << ip << " round " << round;
+    }
+  }
+  // Another instance with another prefix, same thread, same addresses: its own results.
+  GeoipOptions other = city();
+  other.prefix = "where.";
+  auto second = make(other);
+  auto e = with_ip("81.2.69.142");
+  second->process(e);
+  EXPECT_EQ(attr(e, "where.country_code"), "GB");
+  EXPECT_EQ(e.attribute("geo.country_code"), nullptr);
+  EXPECT_EQ(count("hit"), 3u * 3u * 2u + 1u);  // 10.0.0.1 is private, 1.1.1.1 not in this database
+}
+
 TEST_F(GeoipTest, BadDatabasePathIsAnError) {
   GeoipOptions o;
   o.databases = {"/nonexistent.mmdb"};
