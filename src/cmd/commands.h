@@ -15,5 +15,6 @@ void add_run(CLI::App& app, int& exit_code);
 void add_validate(CLI::App& app, int& exit_code);
 void add_config_reference(CLI::App& app, int& exit_code);
 void add_version(CLI::App& app, int& exit_code);
+void add_dlq(CLI::App& app, int& exit_code);
 
 }  // namespace lt::cmd

@@ -1,16 +1,156 @@
-#include <cstdio>
+// `logtracer consume`: a member of the processing consumer group.
+#include <spdlog/spdlog.h>
+
+#include <thread>
 
 #include "cmd/commands.h"
+#include "config/load.h"
+#include "config/watcher.h"
+#include "services/admin_server.h"
+#include "services/alerting.h"
+#include "services/config_map.h"
+#include "services/consume_service.h"
+#include "services/pipeline_builder.h"
+#include "services/signals.h"
 
 namespace lt::cmd {
+namespace {
+
+struct ConsumeArgs {
+  std::string config;
+  std::string group;
+};
+
+services::ConsumeOptions consume_options(const config::Config& cfg) {
+  services::ConsumeOptions o;
+  o.client = services::kafka_client(cfg.kafka);
+  o.input_topic = cfg.kafka.topics.raw;
+  o.processed_topic = cfg.kafka.topics.processed;
+  o.dlq_topic = cfg.kafka.topics.dlq;
+  o.group_id = cfg.consumer.group_id;
+  o.exactly_once = cfg.consumer.guarantee == "exactly_once";
+  o.workers = cfg.consumer.workers;
+  o.max_in_flight = cfg.consumer.max_in_flight;
+  o.retry = services::retry_policy(cfg.consumer.retry);
+  o.producer = services::kafka_producer(cfg.kafka, nullptr);
+  return o;
+}
+
+int run_consume(const ConsumeArgs& args) {
+  services::SignalWatcher signals;
+  config::Config cfg = config::default_config();
+  if (!args.config.empty()) {
+    auto loaded = config::load_file(args.config);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "%s", loaded.report().c_str());
+      return 1;
+    }
+    cfg = *loaded.config;
+  }
+  if (!args.group.empty()) cfg.consumer.group_id = args.group;
+
+  auto pipeline = services::build_pipeline(cfg.consumer);
+  if (auto* e = std::get_if<Error>(&pipeline)) {
+    spdlog::error("{}", e->message);
+    return 1;
+  }
+  auto slot = std::make_shared<PipelineSlot>(std::get<0>(pipeline));
+
+  // Alert notifications go to the alerts topic through the service's producer.
+  services::ConsumeService* service_ptr = nullptr;
+  const std::string alerts_topic = cfg.kafka.topics.alerts;
+  auto publish = [&service_ptr, alerts_topic](std::string_view key, std::string json) {
+    if (!service_ptr || !service_ptr->producer()) return;
+    const kafka::OutgoingMessage m{.topic = alerts_topic, .key = key, .payload = json};
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      auto st = service_ptr->producer()->produce(m, [](const kafka::DeliveryReport& r) {
+        if (!r.ok()) spdlog::error("alert to Kafka not delivered: {}", r.error->message);
+      });
+      if (!st) return;
+      if (!st->retriable()) {
+        spdlog::error("alert to Kafka refused: {}", st->message);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    spdlog::error("alert to Kafka dropped after 2 s of a full producer queue (kept in the process log)");
+  };
+  std::unique_ptr<services::AlertRunner> alerts;
+  {
+    auto runner = services::AlertRunner::create(cfg.consumer, publish);
+    if (auto* e = std::get_if<Error>(&runner)) {
+      spdlog::error("alerts: {}", e->message);
+      return 1;
+    }
+    alerts = std::get<0>(std::move(runner));
+  }
+
+  services::ConsumeService service(consume_options(cfg), slot, alerts.get());
+  if (auto err = service.start()) {
+    spdlog::error("kafka: {}", err->message);
+    return 1;
+  }
+  service_ptr = &service;
+
+  auto admin = services::start_admin_server(cfg.consumer.admin.listen, [] { return std::string(); });
+  if (auto* e = std::get_if<Error>(&admin)) {
+    spdlog::error("{}", e->message);
+    return 1;
+  }
+
+  std::unique_ptr<config::ConfigWatcher> watcher;
+  if (!args.config.empty()) {
+    watcher = std::make_unique<config::ConfigWatcher>(args.config, [&](const config::LoadResult& result) {
+      if (!result.ok()) {
+        spdlog::error("config reload rejected, the running config stays:\n{}", result.report());
+        return;
+      }
+      const config::Config& next = *result.config;
+      if (!(next.kafka == cfg.kafka) || next.consumer.group_id != cfg.consumer.group_id ||
+          next.consumer.guarantee != cfg.consumer.guarantee || next.consumer.workers != cfg.consumer.workers) {
+        spdlog::warn("kafka, group_id, guarantee and workers take effect at the next restart");
+      }
+      auto fresh = services::build_pipeline(next.consumer);
+      if (auto* e = std::get_if<Error>(&fresh)) {
+        spdlog::error("config reload rejected: {}", e->message);
+        return;
+      }
+      if (auto err = alerts->reconfigure(next.consumer)) {
+        spdlog::error("config reload rejected: alerts: {}", err->message);
+        return;
+      }
+      slot->store(std::get<0>(fresh));
+      spdlog::info("config reloaded: filters, enrichment, redaction and alert rules swapped");
+    });
+    if (auto err = watcher->start()) spdlog::warn("config watch: {} (SIGHUP still reloads)", err->message);
+    signals.on_reload([&] { watcher->trigger(); });
+  }
+
+  auto err = service.run(signals.stop_requested());
+  if (watcher) watcher->stop();
+  alerts->stop();
+  if (err) {
+    spdlog::error("consume: {}", err->message);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
 
 void add_consume(CLI::App& app, int& exit_code) {
-  auto* sub = app.add_subcommand("consume", "consume (not built yet)");
-  sub->allow_extras();
-  sub->callback([&exit_code] {
-    std::fprintf(stderr, "logtracer consume: not built yet\n");
-    exit_code = 2;
-  });
+  auto args = std::make_shared<ConsumeArgs>();
+  auto* sub = app.add_subcommand("consume",
+                                 "Process logs as a member of a Kafka consumer group: filter, enrich, redact, alert, "
+                                 "dead-letter");
+  sub->add_option("-c,--config", args->config, "Config file (YAML); filters, enrichment and alerts reload live")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--group", args->group, "Consumer group id (overrides consumer.group_id)");
+  sub->footer(
+      "Run as many as you like with the same group id: they share the partitions of kafka.topics.raw.\n"
+      "An input offset is committed only after every output of the record was acknowledged (at_least_once),\n"
+      "or inside a Kafka transaction with the outputs (guarantee: exactly_once). SIGTERM drains and exits.");
+  sub->callback([args, &exit_code] { exit_code = run_consume(*args); });
 }
 
 }  // namespace lt::cmd

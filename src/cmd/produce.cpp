@@ -1,16 +1,197 @@
-#include <cstdio>
+// `logtracer produce`: sources → LogEvent → Kafka, with hot-reloaded sources.
+#include <spdlog/spdlog.h>
+
+#include <thread>
 
 #include "cmd/commands.h"
+#include "config/load.h"
+#include "config/watcher.h"
+#include "kafka/producer.h"
+#include "services/admin_server.h"
+#include "services/config_map.h"
+#include "services/kafka_sink.h"
+#include "services/signals.h"
+#include "sources/source_manager.h"
 
 namespace lt::cmd {
+namespace {
+
+struct ProduceArgs {
+  std::string config;
+  bool stdin_source = false;
+  std::string service = "stdin";
+  std::string environment = "production";
+  std::string parser = "raw";
+};
+
+// The Kafka side can be replaced whole on a reload that changes `kafka:`.
+struct KafkaOut {
+  std::unique_ptr<kafka::Producer> producer;
+  std::unique_ptr<services::KafkaSink> sink;
+};
+
+std::variant<KafkaOut, Error> connect(const config::Config& cfg) {
+  auto producer = kafka::Producer::create(services::kafka_client(cfg.kafka),
+                                          services::kafka_producer(cfg.kafka, &cfg.producer));
+  if (!producer) return producer.error();
+  KafkaOut out;
+  out.producer = std::move(producer).value();
+  out.sink = std::make_unique<services::KafkaSink>(*out.producer, cfg.kafka.topics.raw);
+  return out;
+}
+
+// Forwards to the current sink, so the source manager survives a Kafka reconnect.
+class SwitchableSink : public EventSink {
+ public:
+  void set(EventSink* sink) { sink_.store(sink); }
+  bool send(Envelope& env, std::chrono::milliseconds wait) override {
+    EventSink* s = sink_.load();
+    return s && s->send(env, wait);
+  }
+
+ private:
+  std::atomic<EventSink*> sink_{nullptr};
+};
+
+void log_outcome(const sources::SourceManager::Outcome& o) {
+  for (const auto& n : o.started) spdlog::info("source '{}' started", n);
+  for (const auto& n : o.restarted) spdlog::info("source '{}' restarted with its new settings", n);
+  for (const auto& n : o.stopped) spdlog::info("source '{}' stopped", n);
+  for (const auto& e : o.errors) spdlog::error("{}", e.message);
+}
+
+int run_produce(const ProduceArgs& args) {
+  services::SignalWatcher signals;
+  config::Config cfg = config::default_config();
+  if (!args.config.empty()) {
+    auto loaded = config::load_file(args.config);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "%s", loaded.report().c_str());
+      return 1;
+    }
+    cfg = *loaded.config;
+  }
+  auto specs_for = [&args](const config::Config& c) {
+    auto specs = services::source_specs(c.producer);
+    if (args.stdin_source) {
+      config::SourceConfig s;
+      s.name = "stdin";
+      s.type = "stdin";
+      s.service = args.service;
+      s.environment = args.environment;
+      s.parser = args.parser;
+      s.max_line_bytes = 64 * 1024;
+      specs.push_back(services::source_spec(s, c.producer));
+    }
+    return specs;
+  };
+  if (specs_for(cfg).empty()) {
+    spdlog::error("no sources: add some under producer.sources in {} or use --stdin",
+                  args.config.empty() ? "a config file (--config)" : args.config);
+    return 1;
+  }
+
+  auto connected = connect(cfg);
+  if (auto* e = std::get_if<Error>(&connected)) {
+    spdlog::error("kafka: {}", e->message);
+    return 1;
+  }
+  KafkaOut out = std::move(std::get<KafkaOut>(connected));
+  SwitchableSink sink;
+  sink.set(out.sink.get());
+  std::mutex reload_mu;
+  auto& reloads_ok = MetricsRegistry::global().counter("logtracer_config_reloads_total", "Config reloads.", {{"result", "ok"}});
+  auto& reloads_failed =
+      MetricsRegistry::global().counter("logtracer_config_reloads_total", "Config reloads.", {{"result", "failed"}});
+
+  sources::SourceManager manager(sink);
+  auto outcome = manager.apply(specs_for(cfg));
+  log_outcome(outcome);
+  if (manager.names().empty()) return 1;
+
+  auto admin = services::start_admin_server(cfg.producer.admin.listen, [&]() -> std::string {
+    if (auto fatal = out.producer->fatal_error()) return fatal->message;
+    return "";
+  });
+  if (auto* e = std::get_if<Error>(&admin)) {
+    spdlog::error("{}", e->message);
+    return 1;
+  }
+
+  std::unique_ptr<config::ConfigWatcher> watcher;
+  if (!args.config.empty()) {
+    watcher = std::make_unique<config::ConfigWatcher>(args.config, [&](const config::LoadResult& result) {
+      std::lock_guard lock(reload_mu);
+      if (!result.ok()) {
+        reloads_failed.inc();
+        spdlog::error("config reload rejected, the running config stays:\n{}", result.report());
+        return;
+      }
+      const config::Config& next = *result.config;
+      if (!(next.kafka == cfg.kafka)) {
+        // Reconnect: drain every source into the old producer, then switch.
+        spdlog::info("kafka settings changed: draining sources and reconnecting");
+        manager.stop_all();
+        if (auto st = out.producer->flush(std::chrono::seconds(30))) spdlog::warn("flush: {}", st->message);
+        auto fresh = connect(next);
+        if (auto* e = std::get_if<Error>(&fresh)) {
+          reloads_failed.inc();
+          spdlog::error("kafka: {}; keeping the previous connection", e->message);
+          log_outcome(manager.apply(specs_for(cfg)));
+          return;
+        }
+        KafkaOut replacement = std::move(std::get<KafkaOut>(fresh));
+        sink.set(replacement.sink.get());
+        out = std::move(replacement);
+      }
+      log_outcome(manager.apply(specs_for(next)));
+      cfg = next;
+      reloads_ok.inc();
+      spdlog::info("config reloaded");
+    });
+    if (auto err = watcher->start()) spdlog::warn("config watch: {} (SIGHUP still reloads)", err->message);
+    signals.on_reload([&] { watcher->trigger(); });
+  }
+
+  while (!signals.stop_requested().load()) {
+    if (manager.all_finished()) break;  // only finite sources (stdin, a generator with a limit) finish
+    if (auto fatal = out.producer->fatal_error()) {
+      spdlog::error("kafka producer failed: {}", fatal->message);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (watcher) watcher->stop();
+  spdlog::info("stopping: draining sources and flushing to Kafka");
+  bool all_acked = true;
+  for (const auto& name : manager.names())
+    if (auto* s = manager.find(name); s && !s->fully_acknowledged()) all_acked = false;
+  manager.stop_all();
+  if (auto st = out.producer->flush(std::chrono::seconds(30))) {
+    spdlog::error("flush: {}", st->message);
+    return 1;
+  }
+  return all_acked ? 0 : 1;
+}
+
+}  // namespace
 
 void add_produce(CLI::App& app, int& exit_code) {
-  auto* sub = app.add_subcommand("produce", "produce (not built yet)");
-  sub->allow_extras();
-  sub->callback([&exit_code] {
-    std::fprintf(stderr, "logtracer produce: not built yet\n");
-    exit_code = 2;
-  });
+  auto args = std::make_shared<ProduceArgs>();
+  auto* sub = app.add_subcommand("produce", "Collect logs from the configured sources and ship them to Kafka");
+  sub->add_option("-c,--config", args->config, "Config file (YAML); reloaded on change and on SIGHUP")
+      ->check(CLI::ExistingFile);
+  sub->add_flag("--stdin", args->stdin_source, "Also read events from standard input (one per line) until EOF");
+  sub->add_option("--service", args->service, "Service name for --stdin events")->capture_default_str();
+  sub->add_option("--environment", args->environment, "Environment for --stdin events")->capture_default_str();
+  sub->add_option("--parser", args->parser, "Parser for --stdin lines: json logfmt regex nginx apache syslog log4j raw")
+      ->capture_default_str();
+  sub->footer(
+      "Examples:\n"
+      "  logtracer produce --config config/producer.yaml\n"
+      "  my-app 2>&1 | logtracer produce --stdin --service my-app --parser json\n"
+      "Sources advance only after Kafka acknowledged their events; SIGTERM drains and exits.");
+  sub->callback([args, &exit_code] { exit_code = run_produce(*args); });
 }
 
 }  // namespace lt::cmd

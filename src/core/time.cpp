@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 namespace lt {
 
@@ -92,17 +93,27 @@ std::optional<TimestampNs> parse_rfc3339(std::string_view s) noexcept {
   if (pos != s.size()) return std::nullopt;
   const std::int64_t days = days_from_civil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day));
   const std::int64_t secs = days * 86400 + hh * 3600 + mm * 60 + std::min(ss, 59) - offset_s;
+  // Nanoseconds in an int64 reach from 1677 to 2262; outside that, no timestamp.
+  constexpr std::int64_t kMaxSecs = std::numeric_limits<std::int64_t>::max() / 1'000'000'000 - 1;
+  if (secs > kMaxSecs || secs < -kMaxSecs) return std::nullopt;
   return secs * 1'000'000'000 + frac_ns;
 }
 
 TimestampNs from_epoch_number(double v) noexcept {
   const double a = std::fabs(v);
   if (!std::isfinite(v)) return 0;
-  if (a < 1e11) return static_cast<TimestampNs>(std::llround(v * 1e9));  // seconds
-  if (a < 1e14) return static_cast<TimestampNs>(std::llround(v * 1e6));  // milliseconds
-  if (a < 1e17) return static_cast<TimestampNs>(std::llround(v * 1e3));  // microseconds
-  if (a < 9.2e18) return static_cast<TimestampNs>(v);                    // nanoseconds
-  return 0;
+  double ns;
+  if (a < 1e11) {
+    ns = v * 1e9;  // seconds
+  } else if (a < 1e14) {
+    ns = v * 1e6;  // milliseconds
+  } else if (a < 1e17) {
+    ns = v * 1e3;  // microseconds
+  } else {
+    ns = v;  // nanoseconds
+  }
+  if (std::fabs(ns) >= 9.2e18) return 0;  // beyond what int64 nanoseconds hold (year 2262)
+  return static_cast<TimestampNs>(std::llround(ns));
 }
 
 size_t format_rfc3339(TimestampNs ts, char* out) noexcept {

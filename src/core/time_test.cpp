@@ -20,7 +20,8 @@ TEST(Time, ParsesRfc3339Variants) {
 
 TEST(Time, RejectsGarbage) {
   for (const char* s : {"", "2026", "2026-13-01T00:00:00Z", "2026-11-27T25:00:00Z", "2026-11-27T10:00:00",
-                        "2026-11-27T10:00:00.Z", "2026-11-27T10:00:00Zjunk", "yesterday", "2026-11-27T10:00:00+99:00"})
+                        "2026-11-27T10:00:00.Z", "2026-11-27T10:00:00Zjunk", "yesterday", "2026-11-27T10:00:00+99:00",
+                        "4052-11-27T23:08:51Z", "1500-01-01T00:00:00Z"})
     EXPECT_FALSE(parse_rfc3339(s).has_value()) << s;
 }
 
@@ -29,6 +30,13 @@ TEST(Time, FormatRoundTrips) {
     EXPECT_EQ(parse_rfc3339(format_rfc3339(ts)), ts);
   }
   EXPECT_EQ(format_rfc3339(1'764'284'931'123'456'789), "2025-11-27T23:08:51.123456789Z");
+}
+
+TEST(Time, EpochNumbersOutOfRangeAreZeroNotUndefined) {
+  EXPECT_EQ(from_epoch_number(5e10), 0);  // seconds, but past 2262
+  EXPECT_EQ(from_epoch_number(1e30), 0);
+  EXPECT_EQ(from_epoch_number(-1e30), 0);
+  EXPECT_EQ(from_epoch_number(1.5), 1'500'000'000);
 }
 
 TEST(Level, NamesAliasesAndOrder) {

@@ -1,0 +1,54 @@
+// Alerting inside a processing service: the alert engine sees every processed
+// event, a named ticker thread evaluates windows every second, and the
+// dispatcher delivers the state changes (webhooks, log, Kafka topic `alerts`).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <variant>
+
+#include "alerts/alert_engine.h"
+#include "alerts/dispatcher.h"
+#include "config/config.h"
+#include "core/error.h"
+#include "services/record_processor.h"
+
+namespace lt::services {
+
+class AlertRunner : public EventObserver {
+ public:
+  // `publish` writes a notification to the alerts topic (or, in `run`, to the
+  // dashboard); `on_notification` (optional) sees every notification too.
+  static std::variant<std::unique_ptr<AlertRunner>, Error> create(
+      const config::ConsumerConfig& consumer, alerts::KafkaPublish publish,
+      std::function<void(const alerts::AlertNotification&)> on_notification = {});
+  ~AlertRunner() override;
+
+  void observe(const LogEvent& event) override;
+  void partitions_revoked() override;
+  void partitions_assigned() override;
+
+  // Live reload: unchanged rules keep their state; notifiers are rebuilt when changed.
+  std::optional<Error> reconfigure(const config::ConsumerConfig& consumer);
+  // Stops the ticker and gives queued notifications their last chance.
+  void stop();
+
+ private:
+  AlertRunner() = default;
+  void tick_loop();
+
+  std::unique_ptr<alerts::AlertEngine> engine_;
+  alerts::KafkaPublish publish_;
+  std::function<void(const alerts::AlertNotification&)> on_notification_;
+  std::mutex dispatcher_mu_;
+  std::unique_ptr<alerts::AlertDispatcher> dispatcher_;
+  config::NotifiersConfig notifiers_;
+  std::atomic<bool> stop_{false};
+  std::thread ticker_;
+};
+
+}  // namespace lt::services

@@ -1,0 +1,95 @@
+#include "services/record_processor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "core/time.h"
+
+namespace lt::services {
+
+RecordProcessor::RecordProcessor(std::shared_ptr<PipelineSlot> pipeline, RetryPolicy retry, EventObserver* observer,
+                                 DecodeOptions decode)
+    : pipeline_(std::move(pipeline)),
+      backoff_(retry),
+      observer_(observer),
+      decoder_(decode),
+      in_(MetricsRegistry::global().counter("logtracer_consumer_events_total", "Records taken by the consumer, by outcome.",
+                                            {{"outcome", "in"}})),
+      processed_(MetricsRegistry::global().counter("logtracer_consumer_events_total", "", {{"outcome", "processed"}})),
+      dropped_(MetricsRegistry::global().counter("logtracer_consumer_events_total", "", {{"outcome", "dropped"}})),
+      dead_lettered_(
+          MetricsRegistry::global().counter("logtracer_consumer_events_total", "", {{"outcome", "dead_lettered"}})),
+      retries_(MetricsRegistry::global().counter("logtracer_consumer_retries_total",
+                                                 "Retries of transient processing failures.")) {}
+
+void RecordProcessor::dead_letter(std::string_view key, std::string_view payload, const Origin& origin,
+                                  std::string_view code, std::string_view message, std::string_view stage,
+                                  int attempts, std::vector<Output>& out) {
+  dead_lettered_.inc();
+  Output& o = out.emplace_back();
+  o.kind = Output::Kind::DeadLetter;
+  o.key.assign(key);
+  o.payload.assign(payload);
+  o.headers = {{std::string(kDlqErrorCode), std::string(code)},
+               {std::string(kDlqErrorMessage), std::string(message)},
+               {std::string(kDlqStage), std::string(stage)},
+               {std::string(kDlqTopic), std::string(origin.topic)},
+               {std::string(kDlqPartition), std::to_string(origin.partition)},
+               {std::string(kDlqOffset), std::to_string(origin.offset)},
+               {std::string(kDlqFailedAt), format_rfc3339(now_ns())},
+               {std::string(kDlqAttempts), std::to_string(attempts)}};
+}
+
+void RecordProcessor::process_record(std::string_view key, std::string_view payload, const Origin& origin,
+                                     std::vector<Output>& out) {
+  if (auto err = decoder_.decode(payload, scratch_)) {
+    in_.inc();
+    dead_letter(key, payload, origin, to_string(err->code), err->message(), "decode", 1, out);
+    return;
+  }
+  fill_defaults(scratch_);
+  process_event(std::move(scratch_), key, origin, out);
+  scratch_ = LogEvent{};
+}
+
+void RecordProcessor::process_event(LogEvent event, std::string_view original_key, const Origin& origin,
+                                    std::vector<Output>& out) {
+  in_.inc();
+  const std::shared_ptr<const Pipeline> pipeline = pipeline_->load();
+  int attempts = 1;
+  if (pipeline) {
+    PipelineResult r = pipeline->run(event);
+    const auto start = std::chrono::steady_clock::now();
+    // Transient failures (an HTTP lookup timing out) are retried from the failed
+    // stage, bounded in attempts and time; what still fails is dead-lettered.
+    while (r.outcome.failed() && r.outcome.error.retriable() && attempts < backoff_.policy().max_attempts) {
+      const auto delay = backoff_.next_delay(attempts);
+      if (std::chrono::steady_clock::now() - start + delay > backoff_.policy().max_elapsed) break;
+      std::this_thread::sleep_for(delay);
+      retries_.inc();
+      ++attempts;
+      r = pipeline->run(event, r.stage);
+    }
+    if (r.outcome.dropped()) {
+      dropped_.inc();
+      return;
+    }
+    if (r.outcome.failed()) {
+      payload_.clear();
+      encode_json(event, payload_);
+      dead_letter(original_key, payload_, origin, r.outcome.error.code, r.outcome.error.message, r.stage_name,
+                  attempts, out);
+      return;
+    }
+  }
+  if (observer_) observer_->observe(event);
+  processed_.inc();
+  Output& o = out.emplace_back();
+  o.kind = Output::Kind::Processed;
+  o.key.assign(original_key.empty() ? std::string_view(event.service) : original_key);
+  encode_json(event, o.payload);
+  o.event = std::move(event);
+}
+
+}  // namespace lt::services

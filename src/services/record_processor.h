@@ -1,0 +1,88 @@
+// The consumer's work on one record, independent of where records come from
+// (Kafka in `consume`, an in-process queue in `run`): decode → pipeline (filter,
+// enrich, redact; transient failures retried) → alerts → outputs. A record that
+// cannot be processed becomes a dead letter with the reason, never a log line.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/json_codec.h"
+#include "core/log_event.h"
+#include "core/metrics.h"
+#include "process/pipeline.h"
+#include "process/retry.h"
+
+namespace lt::services {
+
+// Where a record came from, for dead-letter headers.
+struct Origin {
+  std::string_view topic;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+};
+
+// Dead-letter record headers (docs/operations.md).
+inline constexpr std::string_view kDlqErrorCode = "lt.error.code";
+inline constexpr std::string_view kDlqErrorMessage = "lt.error.message";
+inline constexpr std::string_view kDlqStage = "lt.stage";
+inline constexpr std::string_view kDlqTopic = "lt.origin.topic";
+inline constexpr std::string_view kDlqPartition = "lt.origin.partition";
+inline constexpr std::string_view kDlqOffset = "lt.origin.offset";
+inline constexpr std::string_view kDlqFailedAt = "lt.failed_at";
+inline constexpr std::string_view kDlqAttempts = "lt.attempts";
+
+struct Output {
+  enum class Kind : std::uint8_t { Processed, DeadLetter };
+  Kind kind = Kind::Processed;
+  std::string key;
+  std::string payload;  // processed event JSON, or the original bytes of a dead letter
+  std::vector<std::pair<std::string, std::string>> headers;
+  LogEvent event;  // Processed: the event itself (the embedded `run` feeds it on without re-decoding)
+};
+
+// Alert rules see every processed event; implemented over src/alerts by the wiring.
+class EventObserver {
+ public:
+  virtual ~EventObserver() = default;
+  virtual void observe(const LogEvent& event) = 0;
+  // Kafka rebalances: alert windows are per process (docs/alerts.md "Rebalances").
+  virtual void partitions_revoked() {}
+  virtual void partitions_assigned() {}
+};
+
+// Not thread-safe (it owns a decoder): one per processing worker. The pipeline
+// slot is shared, so a reload reaches every worker at its next record.
+class RecordProcessor {
+ public:
+  RecordProcessor(std::shared_ptr<PipelineSlot> pipeline, RetryPolicy retry, EventObserver* observer = nullptr,
+                  DecodeOptions decode = {});
+
+  // Appends the record's outputs to `out`: one Processed, one DeadLetter, or none
+  // when a filter dropped it.
+  void process_record(std::string_view key, std::string_view payload, const Origin& origin, std::vector<Output>& out);
+  // Same for an event that needs no decoding.
+  void process_event(LogEvent event, std::string_view original_key, const Origin& origin, std::vector<Output>& out);
+
+ private:
+  void dead_letter(std::string_view key, std::string_view payload, const Origin& origin, std::string_view code,
+                   std::string_view message, std::string_view stage, int attempts, std::vector<Output>& out);
+
+  std::shared_ptr<PipelineSlot> pipeline_;
+  Backoff backoff_;
+  EventObserver* observer_;
+  EventDecoder decoder_;
+  LogEvent scratch_;
+  std::string payload_;
+  Counter& in_;
+  Counter& processed_;
+  Counter& dropped_;
+  Counter& dead_lettered_;
+  Counter& retries_;
+};
+
+}  // namespace lt::services
