@@ -87,6 +87,8 @@ struct Watermarks {
   std::int64_t high = -1;  // offset of the next record to be written
 };
 
+// Destroy a consumer before deleting a topic it read: librdkafka 2.0.2 can hang
+// in rd_kafka_destroy() on partitions of a deleted topic (librdkafka #3007).
 class Consumer {
  public:
   static Result<std::unique_ptr<Consumer>> create(const ClientConfig& config,

@@ -68,7 +68,8 @@ struct DeliveryReport {
   bool ok() const noexcept { return error == nullptr; }
 };
 
-// Called exactly once per accepted message, on the thread serving reports.
+// Called exactly once per accepted message, on a thread serving reports (the
+// poll thread, or one inside poll()/flush()): keep it short and thread-safe.
 using DeliveryCallback = std::function<void(const DeliveryReport&)>;
 
 struct ProducerMetrics {
