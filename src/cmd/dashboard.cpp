@@ -165,6 +165,8 @@ int run_dashboard(const std::string& config_path, const std::string& listen_over
     kafka::ClientConfig kc;
     kc.brokers = cfg.kafka.brokers;
     kc.client_id = cfg.kafka.client_id.empty() ? "logtracer-dashboard" : cfg.kafka.client_id + "-dashboard";
+    // Notice topics created after we subscribed within seconds, not librdkafka's default 5 minutes.
+    kc.properties["topic.metadata.refresh.interval.ms"] = "5000";
     for (const auto& [k, v] : cfg.kafka.properties) kc.properties[k] = v;
     kafka::ConsumerOptions co;
     char hostname[256] = {};

@@ -110,7 +110,7 @@ bool validate(const Server& s, const std::string& query) {
       std::string_view message = res.body();
       if (!p.parse(res.body()).get(doc)) {
         message = field(doc, "error");
-        (void)doc["column"].get_uint64().get(column);
+        if (doc["column"].get_uint64().get(column)) column = 0;
       }
       std::fprintf(stderr, "invalid query:\n  %s\n", query.c_str());
       if (column) std::fprintf(stderr, "  %*s^\n", static_cast<int>(column - 1), "");
@@ -157,7 +157,7 @@ int run_tail(const std::string& server_url, const std::vector<std::string>& word
       out.clear();
       if (type == "skipped") {
         std::uint64_t n = 0;
-        (void)doc["count"].get_uint64().get(n);
+        if (doc["count"].get_uint64().get(n)) n = 0;
         if (json) {
           std::fprintf(stderr, "… %llu events skipped (reading too slowly)\n", static_cast<unsigned long long>(n));
           continue;

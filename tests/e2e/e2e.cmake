@@ -1,0 +1,11 @@
+# Included from CMakeLists.txt: the Chromium end-to-end suite as one ctest entry
+# (label e2e). Needs the local broker (scripts/kafka start) like the integration tests.
+find_program(LT_NODE node)
+if(LT_NODE)
+  add_test(NAME e2e_dashboard COMMAND ${LT_NODE} ${CMAKE_SOURCE_DIR}/tests/e2e/dashboard.e2e.mjs)
+  set_tests_properties(e2e_dashboard PROPERTIES
+    LABELS e2e
+    TIMEOUT 300
+    RUN_SERIAL TRUE
+    ENVIRONMENT "LT_BINARY=$<TARGET_FILE:logtracer>;LT_SOURCE_DIR=${CMAKE_SOURCE_DIR};LT_E2E_OUT=${CMAKE_SOURCE_DIR}/build/e2e-screenshots")
+endif()
