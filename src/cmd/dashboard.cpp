@@ -20,33 +20,13 @@
 #include "dashboard/dashboard.h"
 #include "kafka/consumer.h"
 #include "net/http_server.h"
+#include "services/dashboard_setup.h"
 
 namespace lt::cmd {
 namespace {
 
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true); }
-
-bool split_host_port(const std::string& listen, std::string& host, std::uint16_t& port) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  unsigned p = 0;
-  auto [ptr, ec] = std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), p);
-  if (ec != std::errc() || ptr != listen.data() + listen.size() || p > 65535) return false;
-  port = static_cast<std::uint16_t>(p);
-  return true;
-}
-
-bool is_loopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
-template <class T>
-T or_default(T v, T def) {
-  return v ? v : def;
-}
 
 dashboard::DeadLetter dead_letter_from(const kafka::Message& m) {
   dashboard::DeadLetter d;
@@ -99,62 +79,26 @@ int run_dashboard(const std::string& config_path, const std::string& listen_over
     cfg = *loaded.config;
   }
   const auto& dc = cfg.dashboard;
-  std::string listen = listen_override.empty() ? dc.listen : listen_override;
-  std::string host;
-  std::uint16_t port = 0;
-  if (!split_host_port(listen, host, port)) {
-    spdlog::error("dashboard: invalid listen address '{}': expected HOST:PORT", listen);
-    return 2;
-  }
-  if (!is_loopback(host) && !dc.tls.enabled() && !dc.auth.enabled() && !dc.insecure) {
-    spdlog::error("dashboard: refusing to listen on {} without TLS or authentication; set dashboard.insecure: true "
-                  "to do it anyway",
-                  listen);
-    return 2;
-  }
   if (dc.auth.enabled())
     spdlog::warn("dashboard: dashboard.auth is configured but not enforced by this build yet (issue 8)");
-
-  dashboard::DashboardOptions opt;
-  opt.window.max_events = or_default<std::size_t>(dc.window_events, 200'000);
-  opt.window.max_bytes = or_default<std::size_t>(dc.window_bytes, 256u << 20);
-  opt.tail.batch_interval = dc.batch_interval.count() ? dc.batch_interval : std::chrono::milliseconds(100);
-  opt.tail.client_queue = or_default<std::size_t>(dc.client_queue, 5000);
-  opt.tail.max_clients = or_default<std::size_t>(dc.max_clients, 256);
-  dashboard::Dashboard dash(opt);
-
-  net::ServerOptions so;
-  so.bind_address = host;
-  so.port = port;
-  so.io_threads = 2;
-  so.thread_name = "dash-http";
-  so.default_headers = dashboard::Dashboard::security_headers();
-  so.allowed_origins = dc.allowed_origins;
-  so.max_connections = opt.tail.max_clients + 64;
-  if (dc.limits.max_body_bytes) so.max_body_bytes = dc.limits.max_body_bytes;
-  if (dc.limits.max_header_bytes) so.max_header_bytes = dc.limits.max_header_bytes;
-  if (dc.limits.ws_max_frame_bytes) so.ws_max_message_bytes = dc.limits.ws_max_frame_bytes;
-  if (dc.limits.request_timeout.count()) so.read_timeout = dc.limits.request_timeout;
-  if (dc.tls.enabled()) {
-    std::string err;
-    so.tls = net::make_tls_context(dc.tls.cert_file, dc.tls.key_file, err);
-    if (!so.tls) {
-      spdlog::error("dashboard: {}", err);
-      return 2;
-    }
+  auto server_options = services::dashboard_server_options(dc, listen_override);
+  if (auto* e = std::get_if<Error>(&server_options)) {
+    spdlog::error("dashboard: {}", e->message);
+    return 2;
   }
+  const net::ServerOptions& so = std::get<net::ServerOptions>(server_options);
+  dashboard::Dashboard dash(services::dashboard_options(dc));
   net::HttpServer server(so);
   dash.mount(server);
   if (auto ec = server.start()) {
-    spdlog::error("dashboard: cannot listen on {}: {}", listen, ec.message());
+    spdlog::error("dashboard: cannot listen on {}:{}: {}", so.bind_address, so.port, ec.message());
     return 1;
   }
   dash.start();
   if (dashboard::assets_are_placeholder())
     spdlog::warn("dashboard: the front end was not built into this binary (run `make build`)");
   // Printed on stdout, one line, for people and for scripts that start us on port 0.
-  std::printf("logtracer dashboard listening on %s://%s:%u\n", so.tls ? "https" : "http",
-              host.find(':') != std::string::npos ? ("[" + host + "]").c_str() : host.c_str(), server.port());
+  std::printf("logtracer dashboard listening on %s\n", services::dashboard_url(server).c_str());
   std::fflush(stdout);
 
   std::signal(SIGINT, on_signal);

@@ -11,6 +11,7 @@
 #include "services/config_map.h"
 #include "services/kafka_sink.h"
 #include "services/signals.h"
+#include "sources/source_config.h"
 #include "sources/source_manager.h"
 
 namespace lt::cmd {
@@ -71,8 +72,9 @@ int run_produce(const ProduceArgs& args) {
     }
     cfg = *loaded.config;
   }
-  auto specs_for = [&args](const config::Config& c) {
-    auto specs = services::source_specs(c.producer);
+  // The sources of a config (plus --stdin), or why they cannot be built.
+  auto specs_for = [&args](const config::Config& c) -> std::variant<std::vector<sources::SourceSpec>, Error> {
+    config::ProducerConfig producer = c.producer;
     if (args.stdin_source) {
       config::SourceConfig s;
       s.name = "stdin";
@@ -80,12 +82,22 @@ int run_produce(const ProduceArgs& args) {
       s.service = args.service;
       s.environment = args.environment;
       s.parser = args.parser;
-      s.max_line_bytes = 64 * 1024;
-      specs.push_back(services::source_spec(s, c.producer));
+      producer.sources.push_back(s);
+    }
+    auto specs = sources::source_specs_from_config(producer);
+    if (auto* list = std::get_if<std::vector<sources::SourceSpec>>(&specs)) {
+      // The producer buffer bounds the events in flight per source, too.
+      for (auto& spec : *list)
+        spec.common.ack_window = std::clamp<std::uint64_t>(c.producer.buffer_events, 64, 1'000'000);
     }
     return specs;
   };
-  if (specs_for(cfg).empty()) {
+  auto initial = specs_for(cfg);
+  if (auto* e = std::get_if<Error>(&initial)) {
+    spdlog::error("{}", e->message);
+    return 1;
+  }
+  if (std::get<0>(initial).empty()) {
     spdlog::error("no sources: add some under producer.sources in {} or use --stdin",
                   args.config.empty() ? "a config file (--config)" : args.config);
     return 1;
@@ -105,8 +117,7 @@ int run_produce(const ProduceArgs& args) {
       MetricsRegistry::global().counter("logtracer_config_reloads_total", "Config reloads.", {{"result", "failed"}});
 
   sources::SourceManager manager(sink);
-  auto outcome = manager.apply(specs_for(cfg));
-  log_outcome(outcome);
+  log_outcome(manager.apply(std::get<0>(initial)));
   if (manager.names().empty()) return 1;
 
   auto admin = services::start_admin_server(cfg.producer.admin.listen, [&]() -> std::string {
@@ -128,6 +139,12 @@ int run_produce(const ProduceArgs& args) {
         return;
       }
       const config::Config& next = *result.config;
+      auto next_specs = specs_for(next);
+      if (auto* e = std::get_if<Error>(&next_specs)) {
+        reloads_failed.inc();
+        spdlog::error("config reload rejected, the running config stays: {}", e->message);
+        return;
+      }
       if (!(next.kafka == cfg.kafka)) {
         // Reconnect: drain every source into the old producer, then switch.
         spdlog::info("kafka settings changed: draining sources and reconnecting");
@@ -137,14 +154,14 @@ int run_produce(const ProduceArgs& args) {
         if (auto* e = std::get_if<Error>(&fresh)) {
           reloads_failed.inc();
           spdlog::error("kafka: {}; keeping the previous connection", e->message);
-          log_outcome(manager.apply(specs_for(cfg)));
+          log_outcome(manager.apply(std::get<0>(specs_for(cfg))));
           return;
         }
         KafkaOut replacement = std::move(std::get<KafkaOut>(fresh));
         sink.set(replacement.sink.get());
         out = std::move(replacement);
       }
-      log_outcome(manager.apply(specs_for(next)));
+      log_outcome(manager.apply(std::get<0>(next_specs)));
       cfg = next;
       reloads_ok.inc();
       spdlog::info("config reloaded");

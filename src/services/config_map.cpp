@@ -44,67 +44,6 @@ kafka::ProducerOptions kafka_producer(const config::KafkaConfig& kafka, const co
   return o;
 }
 
-sources::SourceSpec source_spec(const config::SourceConfig& s, const config::ProducerConfig& producer) {
-  sources::SourceSpec spec;
-  auto& c = spec.common;
-  c.name = s.name;
-  c.type = s.type;
-  c.service = s.service.empty() ? s.name : s.service;
-  c.environment = s.environment;
-  c.host = s.host;
-  c.parser = parsers::ParserOptions{s.parser, s.pattern};
-  c.multiline_start = s.multiline_start;
-  c.max_line_bytes = s.max_line_bytes;
-  c.ack_window = std::clamp<std::uint64_t>(producer.buffer_events, 64, 1'000'000);
-  if (s.type == "generator") {
-    auto& g = spec.generator;
-    g.rate = s.generator.rate;
-    g.limit = s.generator.limit;
-    g.seed = s.generator.seed;
-    if (!s.generator.services.empty()) g.services = s.generator.services;
-    if (!s.generator.environments.empty()) g.environments = s.generator.environments;
-    g.burst_every_ms = static_cast<std::uint32_t>(s.generator.burst.every.count());
-    g.burst_duration_ms = static_cast<std::uint32_t>(s.generator.burst.duration.count());
-    g.burst_rate = s.generator.burst.rate;
-    g.burst_service = s.generator.burst.service;
-  } else if (s.type == "file") {
-    auto& f = spec.file;
-    f.paths = s.file.paths;
-    f.start_at_beginning = s.file.start_at == "beginning";
-    f.checkpoint_dir = producer.checkpoint_dir;
-    f.poll_interval_ms = static_cast<std::uint32_t>(s.file.poll_interval.count());
-    f.rotate_wait_ms = static_cast<std::uint32_t>(s.file.rotate_wait.count());
-  } else if (s.type == "syslog") {
-    std::string err;
-    if (auto addr = parse_listen(s.syslog.listen, err)) {
-      spec.syslog.address = addr->address;
-      if (s.syslog.protocol == "udp") {
-        spec.syslog.udp_port = addr->port;
-      } else {
-        spec.syslog.tcp_port = addr->port;
-      }
-    }
-    if (s.syslog.protocol == "tls") spec.syslog.tls_cert_file = s.syslog.tls.cert_file.empty() ? "-" : s.syslog.tls.cert_file;
-  } else if (s.type == "http") {
-    std::string err;
-    if (auto addr = parse_listen(s.http.listen, err)) {
-      spec.http.address = addr->address;
-      spec.http.port = addr->port;
-    }
-    spec.http.path = s.http.path;
-    spec.http.max_body_bytes = s.http.max_body_bytes;
-    spec.http.bearer_token = s.http.token;
-  }
-  return spec;
-}
-
-std::vector<sources::SourceSpec> source_specs(const config::ProducerConfig& producer) {
-  std::vector<sources::SourceSpec> specs;
-  for (const auto& s : producer.sources)
-    if (s.enabled) specs.push_back(source_spec(s, producer));
-  return specs;
-}
-
 RetryPolicy retry_policy(const config::RetryConfig& r) {
   RetryPolicy p;
   p.max_attempts = static_cast<int>(std::max<std::uint64_t>(1, r.max_attempts));

@@ -12,15 +12,11 @@
 #include "kafka/client_config.h"
 #include "kafka/producer.h"
 #include "process/retry.h"
-#include "sources/source.h"
 
 namespace lt::services {
 
 kafka::ClientConfig kafka_client(const config::KafkaConfig& kafka);
 kafka::ProducerOptions kafka_producer(const config::KafkaConfig& kafka, const config::ProducerConfig* producer);
-
-std::vector<sources::SourceSpec> source_specs(const config::ProducerConfig& producer);
-sources::SourceSpec source_spec(const config::SourceConfig& source, const config::ProducerConfig& producer);
 
 RetryPolicy retry_policy(const config::RetryConfig& retry);
 

@@ -43,8 +43,10 @@ std::variant<SourceSpec, Error> source_spec_from_config(const config::SourceConf
     auto& g = spec.generator;
     g.rate = s.generator.rate;
     g.limit = s.generator.limit;
-    // 0 = random: drawn once here, so a reload of an unchanged config does not count as a change.
-    g.seed = s.generator.seed ? s.generator.seed : std::random_device{}();
+    // 0 = random, but drawn once per process and source name, so a reload of an
+    // unchanged config does not count as a change (and restart the generator).
+    static const std::uint64_t process_seed = std::random_device{}();
+    g.seed = s.generator.seed ? s.generator.seed : process_seed ^ std::hash<std::string>{}(s.name);
     if (!s.generator.services.empty()) g.services = s.generator.services;
     if (!s.generator.environments.empty()) g.environments = s.generator.environments;
     g.burst_every_ms = ms(s.generator.burst.every);
