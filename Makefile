@@ -4,6 +4,13 @@ BUILD ?= build/release
 ASAN_BUILD ?= build/asan
 FUZZ_BUILD ?= build/fuzz
 JOBS ?= $(shell nproc)
+# ccache, when installed (scripts/setup installs it), keyed on paths relative to the
+# checkout, so a fresh clone in another folder reuses what an earlier build compiled.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
+export CCACHE_DIR ?= $(HOME)/.cache/logtracer/ccache
+export CCACHE_MAXSIZE ?= 5G
+LAUNCHER = $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
 .PHONY: setup web build build-asan build-fuzz run test test-unit bench stack clean docs
 
@@ -11,7 +18,7 @@ setup:
 	@scripts/setup
 
 build: setup web
-	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # The front end (web/dist), embedded into the binary by CMake (src/dashboard/embed_assets.cmake).
@@ -19,11 +26,11 @@ web: setup
 	@cd web && npm run build --silent
 
 build-asan: setup
-	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLT_SANITIZE=ON -DLT_BENCH=OFF -DLT_UNIT_ONLY=ON >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLT_SANITIZE=ON -DLT_BENCH=OFF -DLT_UNIT_ONLY=ON $(LAUNCHER) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 build-fuzz: setup
-	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLT_FUZZ=ON >/dev/null
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLT_FUZZ=ON $(LAUNCHER) >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
 
 run: build
