@@ -1,0 +1,109 @@
+// kill -9 of `logtracer produce` while it tails a file appended continuously,
+// then a restart on the same checkpoint dir: no line missing, and the re-sent
+// lines are only those after the last checkpoint (one contiguous range, each at
+// most twice, no more than ~one checkpoint interval of traffic plus the buffer).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <deque>
+
+#include "test_util.h"
+
+namespace lt::it {
+namespace {
+
+TEST(ProduceCrash, KillNineMidStreamThenRestartLosesNothing) {
+  constexpr int kBufferEvents = 5000;
+  constexpr auto kCheckpointInterval = 1s;  // FileOptions::checkpoint_interval_ms
+  TempDir dir;
+  TestTopic topic("it.produce.crash");
+  ASSERT_EQ(topic.error(), "") << "is the broker up? scripts/kafka start";
+  const std::string app_log = dir.file("app.log");
+  { std::ofstream touch(app_log); }
+  const std::string checkpoints = dir.file("checkpoints");
+  const std::string config = dir.file("producer.yaml");
+  std::ofstream(config) << producer_config(topic.name(), checkpoints,
+                                           file_source("app", app_log),
+                                           "  buffer_events: " + std::to_string(kBufferEvents) + "\n");
+  const std::string log = dir.file("produce.log");
+
+  // Appended in batches of 200 lines every ~5 ms for the whole test (pacing only).
+  LineWriter writer(app_log, "crash", 200, 5ms);
+
+  TopicReader reader(topic.name());
+  ASSERT_EQ(reader.error(), "");
+  const auto t0 = Clock::now();
+  std::size_t seen_at_kill = 0;
+  int written_at_kill = 0, written_window = 0;
+  {
+    Child first({"produce", "--config", config}, log);
+    ASSERT_GT(first.pid(), 0);
+    // Run until checkpoints exist, then some more so the kill lands at a random
+    // point of a checkpoint interval. (time, lines written) to size the window.
+    std::deque<std::pair<Clock::time_point, int>> history;
+    auto checkpointed_at = Clock::time_point::max();
+    ASSERT_TRUE(reader.read_until(
+        [&] {
+          const auto now = Clock::now();
+          history.emplace_back(now, writer.written());
+          if (checkpointed_at == Clock::time_point::max() && std::filesystem::exists(checkpoints) &&
+              !std::filesystem::is_empty(checkpoints))
+            checkpointed_at = now;
+          return checkpointed_at != Clock::time_point::max() && now - checkpointed_at > 1700ms &&
+                 reader.total() > 10'000;
+        },
+        60s))
+        << reader.total() << " events, checkpoints: " << std::filesystem::exists(checkpoints) << "\n"
+        << read_file(log);
+    first.kill(SIGKILL);
+    ASSERT_TRUE(first.wait_exit(10s).has_value());
+    const auto killed = Clock::now();
+    seen_at_kill = reader.total();
+    written_at_kill = writer.written();
+    // Lines written during one checkpoint interval plus a second of slack before the kill.
+    int before = 0;
+    for (const auto& [at, n] : history)
+      if (at <= killed - kCheckpointInterval - 1s) before = n;
+    written_window = written_at_kill - before;
+  }
+
+  Child second({"produce", "--config", config}, log);
+  ASSERT_GT(second.pid(), 0);
+  // The second instance catches up and follows new lines, then the writer stops.
+  ASSERT_TRUE(reader.read_until([&] { return reader.total() > static_cast<std::size_t>(written_at_kill); }, 60s))
+      << read_file(log);
+  writer.stop();
+  const int lines = writer.written();
+  auto next_check = Clock::now();  // a full tally is O(lines): at most every 200 ms
+  const bool done = reader.read_until(
+      [&] {
+        if (reader.total() < static_cast<std::size_t>(lines) || Clock::now() < next_check) return false;
+        next_check = Clock::now() + 200ms;
+        return tally(reader.messages(), "crash", lines).missing == 0;
+      },
+      120s);
+  reader.read_for(2s);  // anything still in flight
+  const Tally t = tally(reader.messages(), "crash", lines);
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+  EXPECT_TRUE(done) << read_file(log);
+  EXPECT_EQ(t.missing, 0) << "of " << lines;
+  EXPECT_EQ(reader.total(), static_cast<std::size_t>(lines + t.duplicates)) << "events that are not our lines";
+  EXPECT_EQ(reader.decode_errors(), 0);
+  EXPECT_TRUE(second.alive()) << read_file(log);
+  EXPECT_EQ(t.duplicates, t.distinct_duplicated) << "a line was sent three times or more";
+  if (t.duplicates > 0) {
+    EXPECT_EQ(t.last_duplicate - t.first_duplicate + 1, t.distinct_duplicated) << "re-sent lines not contiguous";
+    EXPECT_LE(static_cast<std::size_t>(t.last_duplicate), seen_at_kill + kBufferEvents)
+        << "re-sent a line the first instance never got acknowledged";
+  }
+  EXPECT_LE(t.duplicates, written_window + kBufferEvents)
+      << "more re-sent than one checkpoint interval of traffic plus the buffer";
+  std::printf("[ crash ] %d lines, killed at %zu seen / %d written, duplicates %d (lines %d..%d), bound %d, "
+              "total %lld ms\n",
+              lines, seen_at_kill, written_at_kill, t.duplicates, t.first_duplicate, t.last_duplicate,
+              written_window + kBufferEvents, static_cast<long long>(elapsed));
+}
+
+}  // namespace
+}  // namespace lt::it
