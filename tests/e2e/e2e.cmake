@@ -9,3 +9,11 @@ if(LT_NODE)
     RUN_SERIAL TRUE
     ENVIRONMENT "LT_BINARY=$<TARGET_FILE:logtracer>;LT_SOURCE_DIR=${CMAKE_SOURCE_DIR};LT_E2E_OUT=${CMAKE_SOURCE_DIR}/build/e2e-screenshots")
 endif()
+if(LT_NODE)
+  # `make run`'s command path: the embedded demo, no Kafka.
+  add_test(NAME e2e_run COMMAND ${LT_NODE} ${CMAKE_SOURCE_DIR}/tests/e2e/run.e2e.mjs)
+  set_tests_properties(e2e_run PROPERTIES
+    LABELS e2e
+    TIMEOUT 180
+    ENVIRONMENT "LT_BINARY=$<TARGET_FILE:logtracer>;LT_SOURCE_DIR=${CMAKE_SOURCE_DIR};LT_E2E_OUT=${CMAKE_SOURCE_DIR}/build/e2e-screenshots")
+endif()
