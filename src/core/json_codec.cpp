@@ -292,16 +292,26 @@ void fill_defaults(LogEvent& event) {
 
 void append_json_string(std::string_view s, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
+  const std::size_t start = out.size();
   out.push_back('"');
-  const bool valid = is_valid_utf8(s);
-  std::string repaired;
-  if (!valid) {
-    append_sanitized_utf8(s, repaired);
-    s = repaired;
-  }
-  size_t run = 0;  // start of the pending run of bytes that need no escaping
+  bool utf8_checked = false;  // validated once, at the first non-ASCII byte: most log text is ASCII
+  size_t run = 0;             // start of the pending run of bytes that need no escaping
   for (size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      if (!utf8_checked) {
+        if (!is_valid_utf8(s)) {
+          // Invalid UTF-8 becomes U+FFFD: emit the repaired text instead.
+          out.resize(start);
+          std::string repaired;
+          append_sanitized_utf8(s, repaired);
+          append_json_string(repaired, out);
+          return;
+        }
+        utf8_checked = true;
+      }
+      continue;
+    }
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s.data() + run, i - run);
     run = i + 1;

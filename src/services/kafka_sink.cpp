@@ -36,7 +36,7 @@ bool KafkaSink::send(Envelope& env, std::chrono::milliseconds wait) {
     // Queue full (the broker is slow or away): wait for delivery reports to make room.
     if (std::chrono::steady_clock::now() + pause > deadline) return false;
     std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(20'000));
+    pause = std::min(pause * 2, std::chrono::microseconds(1000));
   }
 }
 

@@ -60,7 +60,7 @@ struct FileOptions {
   std::uint32_t rescan_interval_ms = 1000; // glob again for new / rotated files
   std::uint32_t rotate_wait_ms = 5000;     // keep reading a rotated-away file this long after its last growth
   std::uint32_t multiline_flush_ms = 1000; // emit a pending multi-line event after this much quiet
-  std::uint32_t checkpoint_interval_ms = 1000;
+  std::uint32_t checkpoint_interval_ms = 100;  // a kill -9 re-sends at most this much acknowledged input
   std::size_t read_block_bytes = 256 * 1024;
   bool operator==(const FileOptions&) const = default;
 };

@@ -2,6 +2,7 @@
 // for real (SIGKILL), with their output in a log file for the failure message.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,22 +52,25 @@ inline std::string read_file(const std::string& path) {
 class Child {
  public:
   Child(const std::vector<std::string>& args, std::string log) : log_(std::move(log)) {
+    // Everything is prepared before fork(): between fork and exec the child may
+    // only make async-signal-safe calls (librdkafka threads hold locks in the parent).
+    std::string bin = LT_BINARY;
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv;
+    argv.push_back(bin.data());
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     pid_ = ::fork();
     if (pid_ == 0) {
-      FILE* f = std::fopen(log_.c_str(), "w");
-      if (f) {
-        ::dup2(fileno(f), 1);
-        ::dup2(fileno(f), 2);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
       }
-      std::vector<char*> argv;
-      std::string bin = LT_BINARY;
-      argv.push_back(bin.data());
-      std::vector<std::string> copy = args;
-      for (auto& a : copy) argv.push_back(a.data());
-      argv.push_back(nullptr);
       ::execv(bin.c_str(), argv.data());
-      std::_Exit(127);
+      ::_exit(127);
     }
+    if (fd >= 0) ::close(fd);
   }
   ~Child() {
     if (running()) kill(SIGKILL);
