@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <emmintrin.h>
+
 #include <charconv>
 
 #include "core/id.h"
@@ -290,13 +292,35 @@ void fill_defaults(LogEvent& event) {
   if (event.id.empty()) event.id = new_event_id(now);
 }
 
+namespace {
+
+// Index of the first byte at or after `i` that is not plain printable ASCII (a
+// control byte, '"', '\\' or a byte >= 0x80), or `n`. Sixteen bytes at a time:
+// as signed bytes, both controls and non-ASCII compare below 0x20.
+std::size_t skip_plain(const char* p, std::size_t i, std::size_t n) noexcept {
+  const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i special = _mm_or_si128(_mm_cmplt_epi8(v, space),
+                                         _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    if (const int mask = _mm_movemask_epi8(special)) return i + static_cast<std::size_t>(__builtin_ctz(mask));
+  }
+  for (; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) return i;
+  }
+  return n;
+}
+
+}  // namespace
+
 void append_json_string(std::string_view s, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
   const std::size_t start = out.size();
   out.push_back('"');
   bool utf8_checked = false;  // validated once, at the first non-ASCII byte: most log text is ASCII
   size_t run = 0;             // start of the pending run of bytes that need no escaping
-  for (size_t i = 0; i < s.size(); ++i) {
+  for (size_t i = 0; (i = skip_plain(s.data(), i, s.size())) < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       if (!utf8_checked) {

@@ -174,6 +174,50 @@ TEST(JsonCodec, EncoderRepairsInvalidUtf8AndEscapesControls) {
   ASSERT_FALSE(dec.decode(json, back));
 }
 
+// Reference escaping, byte by byte, for strings that are valid UTF-8.
+std::string reference_json_string(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"') out += "\\\"";
+    else if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c == '\b') out += "\\b";
+    else if (c == '\f') out += "\\f";
+    else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+TEST(JsonCodec, StringEscapingMatchesReferenceAtEveryPosition) {
+  // Special bytes at every offset around the 16-byte blocks of the fast scan.
+  const std::string specials[] = {"\"", "\\", "\n", std::string(1, '\x01'), "\xC3\xA9", "\xF0\x9F\x98\x80"};
+  for (std::size_t len = 0; len < 40; ++len) {
+    for (std::size_t pos = 0; pos <= len; ++pos) {
+      for (const auto& sp : specials) {
+        std::string text(len, 'a');
+        text.insert(pos, sp);
+        std::string out;
+        append_json_string(text, out);
+        ASSERT_EQ(out, reference_json_string(text)) << "len " << len << " pos " << pos;
+      }
+    }
+  }
+  // Invalid UTF-8 past the first block is still repaired.
+  std::string bad(20, 'x');
+  bad += "\xFF";
+  std::string out;
+  append_json_string(bad, out);
+  EXPECT_EQ(out, "\"" + std::string(20, 'x') + "\xEF\xBF\xBD\"");
+}
+
 TEST(JsonCodec, HugeValidEventWithinLimit) {
   EventDecoder dec(DecodeOptions{.max_bytes = 8 << 20});
   LogEvent in;
