@@ -38,15 +38,9 @@ services::ConsumeOptions consume_options(const config::Config& cfg) {
 
 int run_consume(const ConsumeArgs& args) {
   services::SignalWatcher signals;
-  config::Config cfg = config::default_config();
-  if (!args.config.empty()) {
-    auto loaded = config::load_file(args.config);
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "%s", loaded.report().c_str());
-      return 1;
-    }
-    cfg = *loaded.config;
-  }
+  auto loaded_config = services::load_config_or_report(args.config);
+  if (!loaded_config) return 1;
+  config::Config cfg = std::move(*loaded_config);
   if (!args.group.empty()) cfg.consumer.group_id = args.group;
 
   auto pipeline = services::build_pipeline(cfg.consumer);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cmd/commands.h"
+#include "services/config_map.h"
 #include "config/load.h"
 #include "core/json_codec.h"
 #include "dashboard/assets.h"
@@ -69,15 +70,9 @@ void seek_to_time(kafka::Consumer& consumer, const std::vector<kafka::TopicParti
 }
 
 int run_dashboard(const std::string& config_path, const std::string& listen_override, bool no_kafka) {
-  config::Config cfg = config::default_config();
-  if (!config_path.empty()) {
-    auto loaded = config::load_file(config_path);
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "%s\n", loaded.report().c_str());
-      return 2;
-    }
-    cfg = *loaded.config;
-  }
+  auto loaded_config = services::load_config_or_report(config_path);
+  if (!loaded_config) return 2;
+  config::Config cfg = std::move(*loaded_config);
   const auto& dc = cfg.dashboard;
   if (dc.auth.enabled())
     spdlog::warn("dashboard: dashboard.auth is configured but not enforced by this build yet (issue 8)");

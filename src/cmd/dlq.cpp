@@ -29,15 +29,9 @@ struct ReplayArgs {
 };
 
 int run_replay(const ReplayArgs& args) {
-  config::Config cfg = config::default_config();
-  if (!args.config.empty()) {
-    auto loaded = config::load_file(args.config);
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "%s", loaded.report().c_str());
-      return 1;
-    }
-    cfg = *loaded.config;
-  }
+  auto loaded_config = services::load_config_or_report(args.config);
+  if (!loaded_config) return 1;
+  config::Config cfg = std::move(*loaded_config);
   std::int64_t since_ms = 0;
   if (!args.since.empty()) {
     auto ts = parse_rfc3339(args.since);

@@ -63,15 +63,9 @@ void log_outcome(const sources::SourceManager::Outcome& o) {
 
 int run_produce(const ProduceArgs& args) {
   services::SignalWatcher signals;
-  config::Config cfg = config::default_config();
-  if (!args.config.empty()) {
-    auto loaded = config::load_file(args.config);
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "%s", loaded.report().c_str());
-      return 1;
-    }
-    cfg = *loaded.config;
-  }
+  auto loaded_config = services::load_config_or_report(args.config);
+  if (!loaded_config) return 1;
+  config::Config cfg = std::move(*loaded_config);
   // The sources of a config (plus --stdin), or why they cannot be built.
   auto specs_for = [&args](const config::Config& c) -> std::variant<std::vector<sources::SourceSpec>, Error> {
     config::ProducerConfig producer = c.producer;

@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/metrics_endpoint.h"
-#include "services/config_map.h"
+#include "net/listen_address.h"
 
 namespace lt::services {
 
@@ -11,7 +11,7 @@ std::variant<std::unique_ptr<net::HttpServer>, Error> start_admin_server(const s
                                                                        std::function<std::string()> healthy) {
   if (listen.empty()) return std::unique_ptr<net::HttpServer>{};
   std::string err;
-  auto addr = parse_listen(listen, err);
+  auto addr = net::parse_listen(listen, err);
   if (!addr) return Error::permanent("admin.listen", "admin.listen: " + err);
   net::ServerOptions o;
   o.bind_address = addr->address;

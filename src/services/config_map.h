@@ -15,17 +15,13 @@
 
 namespace lt::services {
 
+// The config at `path`, or the defaults when `path` is empty; nullopt after
+// printing every diagnostic (FILE:LINE:COL) to stderr.
+std::optional<config::Config> load_config_or_report(const std::string& path);
+
 kafka::ClientConfig kafka_client(const config::KafkaConfig& kafka);
 kafka::ProducerOptions kafka_producer(const config::KafkaConfig& kafka, const config::ProducerConfig* producer);
 
 RetryPolicy retry_policy(const config::RetryConfig& retry);
-
-// "127.0.0.1:8080", "[::1]:8080", ":8080" (loopback) → address and port.
-struct ListenAddress {
-  std::string address;
-  std::uint16_t port = 0;
-  bool loopback() const;
-};
-std::optional<ListenAddress> parse_listen(const std::string& listen, std::string& error);
 
 }  // namespace lt::services

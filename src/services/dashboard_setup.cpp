@@ -1,6 +1,6 @@
 #include "services/dashboard_setup.h"
 
-#include "services/config_map.h"
+#include "net/listen_address.h"
 
 namespace lt::services {
 
@@ -25,7 +25,7 @@ std::variant<net::ServerOptions, Error> dashboard_server_options(const config::D
                                                                  const std::string& listen_override) {
   const std::string listen = listen_override.empty() ? dc.listen : listen_override;
   std::string err;
-  auto addr = parse_listen(listen, err);
+  auto addr = net::parse_listen(listen, err);
   if (!addr) return Error::permanent("dashboard.listen", "dashboard.listen: " + err);
   if (!addr->loopback() && !dc.tls.enabled() && !dc.auth.enabled() && !dc.insecure)
     return Error::permanent("dashboard.listen", "refusing to listen on " + listen +

@@ -3,20 +3,20 @@
 #include <charconv>
 #include <random>
 
+#include "net/listen_address.h"
+
 namespace lt::sources {
 
 namespace {
 
 // "127.0.0.1:5514", "[::1]:5514" → address and port.
 bool split_listen(const std::string& listen, std::string& address, int& port) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon + 1 >= listen.size()) return false;
-  address = listen.substr(0, colon);
-  if (address.size() >= 2 && address.front() == '[' && address.back() == ']') address = address.substr(1, address.size() - 2);
-  const char* first = listen.data() + colon + 1;
-  const char* last = listen.data() + listen.size();
-  auto [ptr, ec] = std::from_chars(first, last, port);
-  return ec == std::errc() && ptr == last && port >= 0 && port <= 65535;
+  std::string error;
+  auto parsed = net::parse_listen(listen, error);
+  if (!parsed) return false;
+  address = parsed->address;
+  port = parsed->port;
+  return true;
 }
 
 Error bad(const config::SourceConfig& s, const std::string& what) {
