@@ -173,9 +173,11 @@ EmissionSchedule::EmissionSchedule(const GeneratorOptions& o)
       duration_ns_(static_cast<std::int64_t>(std::min(o.burst_duration_ms, o.burst_every_ms)) * 1000000) {}
 
 std::int64_t EmissionSchedule::storm_window_start(std::int64_t t) const {
-  // The first instant >= t inside a storm window.
+  // The first instant >= t inside a storm window. Windows close each period
+  // ([every - duration, every)), so a run starts calm and the first storm comes later.
   const std::int64_t into = t % every_ns_;
-  return into < duration_ns_ ? t : t - into + every_ns_;
+  const std::int64_t opens = every_ns_ - duration_ns_;
+  return into >= opens ? t : t - into + opens;
 }
 
 EmissionSchedule::Next EmissionSchedule::next(std::chrono::nanoseconds elapsed_d) {

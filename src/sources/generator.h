@@ -35,7 +35,7 @@ class EventSimulator {
 };
 
 // When the next event is due: a base stream at `rate` plus storm windows
-// ([k*every, k*every+duration)) at `burst_rate`, each a token bucket holding
+// ([(k+1)*every - duration, (k+1)*every)) at `burst_rate`, each a token bucket holding
 // at most one second of events (a stalled sink does not cause a flood later).
 class EmissionSchedule {
  public:
