@@ -10,12 +10,10 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
+import { launchChromium, waitFor } from "./common.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = process.env.LT_SOURCE_DIR || resolve(here, "../..");
-const require = createRequire(join(root, "tests", "package.json"));
-const { chromium } = require("playwright-core");
 
 const binary = process.env.LT_BINARY || join(root, "build/release/logtracer");
 const brokers = process.env.LT_KAFKA_BROKERS || "127.0.0.1:9092";
@@ -49,21 +47,6 @@ function produce(topic, records, headers = []) {
   const input = records.map((r) => (typeof r === "string" ? r : JSON.stringify(r))).join("\n") + "\n";
   const r = spawnSync("kcat", args, { input, timeout: 30_000 });
   if (r.status !== 0) throw new Error(`kcat failed: ${r.stderr}`);
-}
-
-async function waitFor(what, fn, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
 }
 
 const results = [];
@@ -126,20 +109,7 @@ const url = await new Promise((resolveUrl, reject) => {
 console.log(`dashboard at ${url}, topics ${run}.*`);
 
 // A fresh profile every run; playwright-core drives Debian's chromium (never a downloaded browser).
-const context = await chromium.launchPersistentContext(join(work, "chromium-profile"), {
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-  viewport: { width: 1400, height: 820 },
-}).catch((e) => {
+const context = await launchChromium(root, join(work, "chromium-profile")).catch((e) => {
   dash.kill("SIGKILL");
   throw e;
 });

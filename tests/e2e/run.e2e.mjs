@@ -8,31 +8,14 @@ import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
+import { launchChromium, waitFor } from "./common.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = process.env.LT_SOURCE_DIR || resolve(here, "../..");
-const require = createRequire(join(root, "tests", "package.json"));
-const { chromium } = require("playwright-core");
 const binary = process.env.LT_BINARY || join(root, "build/release/logtracer");
 const outDir = process.env.LT_E2E_OUT || join(root, "build/e2e-screenshots");
 mkdirSync(outDir, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), "lt-e2e-run-"));
-
-async function waitFor(what, fn, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
-}
 
 // Run from the source tree, like `make run`, so the demo finds the GeoIP database scripts/setup installed.
 const proc = spawn(binary, ["run", "--listen", "127.0.0.1:0"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
@@ -53,12 +36,7 @@ const url = await new Promise((resolveUrl, reject) => {
 });
 
 let failures = 0;
-const context = await chromium.launchPersistentContext(join(work, "profile"), {
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  viewport: { width: 1400, height: 820 },
-});
+const context = await launchChromium(root, join(work, "profile"));
 try {
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
