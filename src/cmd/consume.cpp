@@ -104,16 +104,10 @@ int run_consume(const ConsumeArgs& args) {
           next.consumer.guarantee != cfg.consumer.guarantee || next.consumer.workers != cfg.consumer.workers) {
         spdlog::warn("kafka, group_id, guarantee and workers take effect at the next restart");
       }
-      auto fresh = services::build_pipeline(next.consumer);
-      if (auto* e = std::get_if<Error>(&fresh)) {
-        spdlog::error("config reload rejected: {}", e->message);
+      if (auto err = services::reload_processing(next.consumer, *slot, *alerts)) {
+        spdlog::error("config reload rejected: {}", err->message);
         return;
       }
-      if (auto err = alerts->reconfigure(next.consumer)) {
-        spdlog::error("config reload rejected: alerts: {}", err->message);
-        return;
-      }
-      slot->store(std::get<0>(fresh));
       spdlog::info("config reloaded: filters, enrichment, redaction and alert rules swapped");
     });
     if (auto err = watcher->start()) spdlog::warn("config watch: {} (SIGHUP still reloads)", err->message);

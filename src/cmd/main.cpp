@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "cmd/commands.h"
+#include "services/validators.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
       "or run everything in one process (run)."};
   app.require_subcommand(1);
   app.set_version_flag("--version", LT_VERSION);
+  lt::services::register_config_validators();
   int exit_code = 0;
   lt::cmd::add_run(app, exit_code);
   lt::cmd::add_produce(app, exit_code);

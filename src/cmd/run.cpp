@@ -120,21 +120,15 @@ int run_embedded(const RunArgs& args) {
         return;
       }
       const config::Config& next = *result.config;
-      auto fresh = services::build_pipeline(next.consumer);
       auto next_specs = specs_of(next);
-      if (auto* e = std::get_if<Error>(&fresh)) {
-        spdlog::error("config reload rejected: {}", e->message);
-        return;
-      }
       if (auto* e = std::get_if<Error>(&next_specs)) {
         spdlog::error("config reload rejected: {}", e->message);
         return;
       }
-      if (auto err = alerts->reconfigure(next.consumer)) {
-        spdlog::error("config reload rejected: alerts: {}", err->message);
+      if (auto err = services::reload_processing(next.consumer, *slot, *alerts)) {
+        spdlog::error("config reload rejected: {}", err->message);
         return;
       }
-      slot->store(std::get<0>(fresh));
       auto o = manager.apply(std::get<0>(next_specs));
       for (const auto& e : o.errors) spdlog::error("{}", e.message);
       spdlog::info("config reloaded");

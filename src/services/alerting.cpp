@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "alerts/alerts_config.h"
+#include "services/pipeline_builder.h"
 
 namespace lt::services {
 namespace {
@@ -90,6 +91,15 @@ void AlertRunner::stop() {
   if (ticker_.joinable()) ticker_.join();
   std::lock_guard lock(dispatcher_mu_);
   if (dispatcher_) dispatcher_->stop();
+}
+
+std::optional<Error> reload_processing(const config::ConsumerConfig& consumer, PipelineSlot& slot,
+                                       AlertRunner& alerts) {
+  auto fresh = build_pipeline(consumer);
+  if (auto* e = std::get_if<Error>(&fresh)) return *e;
+  if (auto err = alerts.reconfigure(consumer)) return Error::permanent(err->code, "alerts: " + err->message);
+  slot.store(std::get<0>(std::move(fresh)));
+  return std::nullopt;
 }
 
 }  // namespace lt::services

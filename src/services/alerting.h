@@ -15,6 +15,7 @@
 #include "alerts/dispatcher.h"
 #include "config/config.h"
 #include "core/error.h"
+#include "process/pipeline.h"
 #include "services/record_processor.h"
 
 namespace lt::services {
@@ -50,5 +51,11 @@ class AlertRunner : public EventObserver {
   std::atomic<bool> stop_{false};
   std::thread ticker_;
 };
+
+// Live reload of the processing stage: builds the new pipeline, then reconfigures
+// the alert rules, and swaps the pipeline in only when both succeeded. An error
+// changes nothing (the alert engine's reconfigure is itself all-or-nothing).
+std::optional<Error> reload_processing(const config::ConsumerConfig& consumer, PipelineSlot& slot,
+                                       AlertRunner& alerts);
 
 }  // namespace lt::services
