@@ -163,7 +163,8 @@ TEST(JsonCodec, DecoderIsReusableAfterErrors) {
 TEST(JsonCodec, EncoderRepairsInvalidUtf8AndEscapesControls) {
   LogEvent e;
   e.id = "i";
-  e.message = std::string("bad \xC3\x28 byte \x01 end \xF0\x9F\x98\x80", 24);
+  static constexpr char kText[] = "bad \xC3\x28 byte \x01 end \xF0\x9F\x98\x80";
+  e.message = std::string(kText, sizeof kText - 1);
   const std::string json = to_json(e);
   EXPECT_TRUE(is_valid_utf8(json));
   EXPECT_NE(json.find("\\u0001"), std::string::npos);
