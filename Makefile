@@ -4,6 +4,9 @@ BUILD ?= build/release
 ASAN_BUILD ?= build/asan
 FUZZ_BUILD ?= build/fuzz
 JOBS ?= $(shell nproc)
+# Unit tests are built and run in the sanitizer build ($(ASAN_BUILD)); the release
+# build carries the binary, the integration and e2e tests and the benchmarks.
+UNIT_TESTS ?= OFF
 # ccache, when installed (scripts/setup installs it), keyed on paths relative to the
 # checkout, so a fresh clone in another folder reuses what an earlier build compiled.
 export CCACHE_BASEDIR := $(CURDIR)
@@ -12,13 +15,13 @@ export CCACHE_DIR ?= $(HOME)/.cache/logtracer/ccache
 export CCACHE_MAXSIZE ?= 5G
 LAUNCHER = $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
-.PHONY: setup web build build-asan build-fuzz run test test-unit bench stack clean docs
+.PHONY: setup web build build-asan build-fuzz run test test-unit bench clean docs
 
 setup:
 	@scripts/setup
 
 build: setup web
-	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER) >/dev/null
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLT_UNIT_TESTS=$(UNIT_TESTS) $(LAUNCHER) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # The front end (web/dist), embedded into the binary by CMake (src/dashboard/embed_assets.cmake).
@@ -39,8 +42,8 @@ run: build
 test: build build-asan build-fuzz
 	@scripts/test
 
-test-unit: build
-	@cd $(BUILD) && ctest -L unit --output-on-failure -j $(JOBS)
+test-unit: build-asan
+	@cd $(ASAN_BUILD) && ctest -L unit --output-on-failure -j $(JOBS)
 
 bench: build
 	@scripts/bench
