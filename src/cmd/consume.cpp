@@ -5,10 +5,10 @@
 
 #include "cmd/commands.h"
 #include "config/load.h"
-#include "config/watcher.h"
 #include "services/admin_server.h"
 #include "services/alerting.h"
 #include "services/config_map.h"
+#include "services/config_reload.h"
 #include "services/consume_service.h"
 #include "services/pipeline_builder.h"
 #include "services/signals.h"
@@ -92,27 +92,13 @@ int run_consume(const ConsumeArgs& args) {
     return 1;
   }
 
-  std::unique_ptr<config::ConfigWatcher> watcher;
-  if (!args.config.empty()) {
-    watcher = std::make_unique<config::ConfigWatcher>(args.config, [&](const config::LoadResult& result) {
-      if (!result.ok()) {
-        spdlog::error("config reload rejected, the running config stays:\n{}", result.report());
-        return;
-      }
-      const config::Config& next = *result.config;
-      if (!(next.kafka == cfg.kafka) || next.consumer.group_id != cfg.consumer.group_id ||
-          next.consumer.guarantee != cfg.consumer.guarantee || next.consumer.workers != cfg.consumer.workers) {
-        spdlog::warn("kafka, group_id, guarantee and workers take effect at the next restart");
-      }
-      if (auto err = services::reload_processing(next.consumer, *slot, *alerts)) {
-        spdlog::error("config reload rejected: {}", err->message);
-        return;
-      }
-      spdlog::info("config reloaded: filters, enrichment, redaction and alert rules swapped");
-    });
-    if (auto err = watcher->start()) spdlog::warn("config watch: {} (SIGHUP still reloads)", err->message);
-    signals.on_reload([&] { watcher->trigger(); });
-  }
+  auto watcher = services::watch_config(args.config, signals, [&](const config::Config& next) -> std::optional<Error> {
+    if (!(next.kafka == cfg.kafka) || next.consumer.group_id != cfg.consumer.group_id ||
+        next.consumer.guarantee != cfg.consumer.guarantee || next.consumer.workers != cfg.consumer.workers) {
+      spdlog::warn("kafka, group_id, guarantee and workers take effect at the next restart");
+    }
+    return services::reload_processing(next.consumer, *slot, *alerts);
+  });
 
   auto err = service.run(signals.stop_requested());
   if (watcher) watcher->stop();

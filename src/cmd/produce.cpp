@@ -5,10 +5,10 @@
 
 #include "cmd/commands.h"
 #include "config/load.h"
-#include "config/watcher.h"
 #include "kafka/producer.h"
 #include "services/admin_server.h"
 #include "services/config_map.h"
+#include "services/config_reload.h"
 #include "services/kafka_sink.h"
 #include "services/signals.h"
 #include "sources/source_config.h"
@@ -105,10 +105,6 @@ int run_produce(const ProduceArgs& args) {
   KafkaOut out = std::move(std::get<KafkaOut>(connected));
   SwitchableSink sink;
   sink.set(out.sink.get());
-  std::mutex reload_mu;
-  auto& reloads_ok = MetricsRegistry::global().counter("logtracer_config_reloads_total", "Config reloads.", {{"result", "ok"}});
-  auto& reloads_failed =
-      MetricsRegistry::global().counter("logtracer_config_reloads_total", "Config reloads.", {{"result", "failed"}});
 
   sources::SourceManager manager(sink);
   log_outcome(manager.apply(std::get<0>(initial)));
@@ -123,46 +119,27 @@ int run_produce(const ProduceArgs& args) {
     return 1;
   }
 
-  std::unique_ptr<config::ConfigWatcher> watcher;
-  if (!args.config.empty()) {
-    watcher = std::make_unique<config::ConfigWatcher>(args.config, [&](const config::LoadResult& result) {
-      std::lock_guard lock(reload_mu);
-      if (!result.ok()) {
-        reloads_failed.inc();
-        spdlog::error("config reload rejected, the running config stays:\n{}", result.report());
-        return;
+  auto watcher = services::watch_config(args.config, signals, [&](const config::Config& next) -> std::optional<Error> {
+    auto next_specs = specs_for(next);
+    if (auto* e = std::get_if<Error>(&next_specs)) return *e;
+    if (!(next.kafka == cfg.kafka)) {
+      // Reconnect: drain every source into the old producer, then switch.
+      spdlog::info("kafka settings changed: draining sources and reconnecting");
+      manager.stop_all();
+      if (auto st = out.producer->flush(std::chrono::seconds(30))) spdlog::warn("flush: {}", st->message);
+      auto fresh = connect(next);
+      if (auto* e = std::get_if<Error>(&fresh)) {
+        log_outcome(manager.apply(std::get<0>(specs_for(cfg))));
+        return Error::transient(e->code, "kafka: " + e->message + "; keeping the previous connection");
       }
-      const config::Config& next = *result.config;
-      auto next_specs = specs_for(next);
-      if (auto* e = std::get_if<Error>(&next_specs)) {
-        reloads_failed.inc();
-        spdlog::error("config reload rejected, the running config stays: {}", e->message);
-        return;
-      }
-      if (!(next.kafka == cfg.kafka)) {
-        // Reconnect: drain every source into the old producer, then switch.
-        spdlog::info("kafka settings changed: draining sources and reconnecting");
-        manager.stop_all();
-        if (auto st = out.producer->flush(std::chrono::seconds(30))) spdlog::warn("flush: {}", st->message);
-        auto fresh = connect(next);
-        if (auto* e = std::get_if<Error>(&fresh)) {
-          reloads_failed.inc();
-          spdlog::error("kafka: {}; keeping the previous connection", e->message);
-          log_outcome(manager.apply(std::get<0>(specs_for(cfg))));
-          return;
-        }
-        KafkaOut replacement = std::move(std::get<KafkaOut>(fresh));
-        sink.set(replacement.sink.get());
-        out = std::move(replacement);
-      }
-      log_outcome(manager.apply(std::get<0>(next_specs)));
-      cfg = next;
-      reloads_ok.inc();
-      spdlog::info("config reloaded");
-    });
-    if (auto err = watcher->start()) spdlog::warn("config watch: {} (SIGHUP still reloads)", err->message);
-    signals.on_reload([&] { watcher->trigger(); });
-  }
+      KafkaOut replacement = std::move(std::get<KafkaOut>(fresh));
+      sink.set(replacement.sink.get());
+      out = std::move(replacement);
+    }
+    log_outcome(manager.apply(std::get<0>(next_specs)));
+    cfg = next;
+    return std::nullopt;
+  });
 
   while (!signals.stop_requested().load()) {
     if (manager.all_finished()) break;  // only finite sources (stdin, a generator with a limit) finish

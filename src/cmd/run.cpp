@@ -8,10 +8,10 @@
 
 #include "cmd/commands.h"
 #include "config/load.h"
-#include "config/watcher.h"
 #include "dashboard/assets.h"
 #include "services/alerting.h"
 #include "services/config_map.h"
+#include "services/config_reload.h"
 #include "services/dashboard_setup.h"
 #include "services/embedded.h"
 #include "services/pipeline_builder.h"
@@ -112,30 +112,14 @@ int run_embedded(const RunArgs& args) {
   std::printf("\nlogtracer is running: open %s  (Ctrl-C to stop)\n\n", services::dashboard_url(server).c_str());
   std::fflush(stdout);
 
-  std::unique_ptr<config::ConfigWatcher> watcher;
-  if (!args.config.empty()) {
-    watcher = std::make_unique<config::ConfigWatcher>(args.config, [&](const config::LoadResult& result) {
-      if (!result.ok()) {
-        spdlog::error("config reload rejected, the running config stays:\n{}", result.report());
-        return;
-      }
-      const config::Config& next = *result.config;
-      auto next_specs = specs_of(next);
-      if (auto* e = std::get_if<Error>(&next_specs)) {
-        spdlog::error("config reload rejected: {}", e->message);
-        return;
-      }
-      if (auto err = services::reload_processing(next.consumer, *slot, *alerts)) {
-        spdlog::error("config reload rejected: {}", err->message);
-        return;
-      }
-      auto o = manager.apply(std::get<0>(next_specs));
-      for (const auto& e : o.errors) spdlog::error("{}", e.message);
-      spdlog::info("config reloaded");
-    });
-    if (auto err = watcher->start()) spdlog::warn("config watch: {} (SIGHUP still reloads)", err->message);
-    signals.on_reload([&] { watcher->trigger(); });
-  }
+  auto watcher = services::watch_config(args.config, signals, [&](const config::Config& next) -> std::optional<Error> {
+    auto next_specs = specs_of(next);
+    if (auto* e = std::get_if<Error>(&next_specs)) return *e;
+    if (auto err = services::reload_processing(next.consumer, *slot, *alerts)) return err;
+    auto o = manager.apply(std::get<0>(next_specs));
+    for (const auto& e : o.errors) spdlog::error("{}", e.message);
+    return std::nullopt;
+  });
 
   while (!signals.stop_requested().load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   if (watcher) watcher->stop();
@@ -160,7 +144,7 @@ void add_run(CLI::App& app, int& exit_code) {
   sub->footer(
       "Stages are joined by bounded in-process queues with the same acknowledgements as through Kafka:\n"
       "a file position advances only after its event was processed and stored. For the distributed\n"
-      "topology run `logtracer produce`, `consume` and `dashboard` (see `make stack`).");
+      "topology run `logtracer produce`, `consume` and `dashboard` (docs/getting-started.md).");
   sub->callback([args, &exit_code] { exit_code = run_embedded(*args); });
 }
 
