@@ -21,21 +21,6 @@ struct ConsumeArgs {
   std::string group;
 };
 
-services::ConsumeOptions consume_options(const config::Config& cfg) {
-  services::ConsumeOptions o;
-  o.client = services::kafka_client(cfg.kafka);
-  o.input_topic = cfg.kafka.topics.raw;
-  o.processed_topic = cfg.kafka.topics.processed;
-  o.dlq_topic = cfg.kafka.topics.dlq;
-  o.group_id = cfg.consumer.group_id;
-  o.exactly_once = cfg.consumer.guarantee == "exactly_once";
-  o.workers = cfg.consumer.workers;
-  o.max_in_flight = cfg.consumer.max_in_flight;
-  o.retry = services::retry_policy(cfg.consumer.retry);
-  o.producer = services::kafka_producer(cfg.kafka, nullptr);
-  return o;
-}
-
 int run_consume(const ConsumeArgs& args) {
   services::SignalWatcher signals;
   auto loaded_config = services::load_config_or_report(args.config);
@@ -51,24 +36,12 @@ int run_consume(const ConsumeArgs& args) {
   auto slot = std::make_shared<PipelineSlot>(std::get<0>(pipeline));
 
   // Alert notifications go to the alerts topic through the service's producer.
-  services::ConsumeService* service_ptr = nullptr;
-  const std::string alerts_topic = cfg.kafka.topics.alerts;
-  auto publish = [&service_ptr, alerts_topic](std::string_view key, std::string json) {
-    if (!service_ptr || !service_ptr->producer()) return;
-    const kafka::OutgoingMessage m{.topic = alerts_topic, .key = key, .payload = json};
-    for (int attempt = 0; attempt < 200; ++attempt) {
-      auto st = service_ptr->producer()->produce(m, [](const kafka::DeliveryReport& r) {
-        if (!r.ok()) spdlog::error("alert to Kafka not delivered: {}", r.error->message);
-      });
-      if (!st) return;
-      if (!st->retriable()) {
-        spdlog::error("alert to Kafka refused: {}", st->message);
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    spdlog::error("alert to Kafka dropped after 2 s of a full producer queue (kept in the process log)");
-  };
+  std::atomic<services::ConsumeService*> service_ptr{nullptr};
+  auto publish = services::alerts_to_kafka(
+      [&service_ptr] {
+        auto* s = service_ptr.load();
+        return s ? s->producer() : nullptr;
+      }, cfg.kafka.topics.alerts);
   std::unique_ptr<services::AlertRunner> alerts;
   {
     auto runner = services::AlertRunner::create(cfg.consumer, publish);
@@ -79,7 +52,7 @@ int run_consume(const ConsumeArgs& args) {
     alerts = std::get<0>(std::move(runner));
   }
 
-  services::ConsumeService service(consume_options(cfg), slot, alerts.get());
+  services::ConsumeService service(services::consume_options(cfg), slot, alerts.get());
   if (auto err = service.start()) {
     spdlog::error("kafka: {}", err->message);
     return 1;

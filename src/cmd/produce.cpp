@@ -25,22 +25,6 @@ struct ProduceArgs {
   std::string parser = "raw";
 };
 
-// The Kafka side can be replaced whole on a reload that changes `kafka:`.
-struct KafkaOut {
-  std::unique_ptr<kafka::Producer> producer;
-  std::unique_ptr<services::KafkaSink> sink;
-};
-
-std::variant<KafkaOut, Error> connect(const config::Config& cfg) {
-  auto producer = kafka::Producer::create(services::kafka_client(cfg.kafka),
-                                          services::kafka_producer(cfg.kafka, &cfg.producer));
-  if (!producer) return producer.error();
-  KafkaOut out;
-  out.producer = std::move(producer).value();
-  out.sink = std::make_unique<services::KafkaSink>(*out.producer, cfg.kafka.topics.raw);
-  return out;
-}
-
 // Forwards to the current sink, so the source manager survives a Kafka reconnect.
 class SwitchableSink : public EventSink {
  public:
@@ -97,12 +81,12 @@ int run_produce(const ProduceArgs& args) {
     return 1;
   }
 
-  auto connected = connect(cfg);
+  auto connected = services::connect_raw_topic(cfg);
   if (auto* e = std::get_if<Error>(&connected)) {
     spdlog::error("kafka: {}", e->message);
     return 1;
   }
-  KafkaOut out = std::move(std::get<KafkaOut>(connected));
+  services::RawTopicOutput out = std::move(std::get<services::RawTopicOutput>(connected));
   SwitchableSink sink;
   sink.set(out.sink.get());
 
@@ -127,12 +111,12 @@ int run_produce(const ProduceArgs& args) {
       spdlog::info("kafka settings changed: draining sources and reconnecting");
       manager.stop_all();
       if (auto st = out.producer->flush(std::chrono::seconds(30))) spdlog::warn("flush: {}", st->message);
-      auto fresh = connect(next);
+      auto fresh = services::connect_raw_topic(next);
       if (auto* e = std::get_if<Error>(&fresh)) {
         log_outcome(manager.apply(std::get<0>(specs_for(cfg))));
         return Error::transient(e->code, "kafka: " + e->message + "; keeping the previous connection");
       }
-      KafkaOut replacement = std::move(std::get<KafkaOut>(fresh));
+      services::RawTopicOutput replacement = std::move(std::get<services::RawTopicOutput>(fresh));
       sink.set(replacement.sink.get());
       out = std::move(replacement);
     }

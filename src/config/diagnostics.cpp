@@ -33,6 +33,13 @@ std::pair<int, int> Diagnostics::position_of(std::string_view path) const {
   return it == positions_.end() ? std::make_pair(0, 0) : it->second;
 }
 
+std::vector<std::string> Diagnostics::recorded_paths() const {
+  std::vector<std::string> paths;
+  paths.reserve(positions_.size());
+  for (const auto& [path, position] : positions_) paths.push_back(path);
+  return paths;
+}
+
 void Diagnostics::report(Severity severity, std::string_view path, std::string message, int column_offset) {
   std::string_view probe = path;
   bool exact = true;

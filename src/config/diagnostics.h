@@ -38,6 +38,8 @@ class Diagnostics {
   void record_position(std::string path, int line, int column);
   // The recorded position of exactly `path`, as (line, column); (0, 0) when unknown.
   std::pair<int, int> position_of(std::string_view path) const;
+  // Every instance path the file wrote (its keys and list items), sorted.
+  std::vector<std::string> recorded_paths() const;
 
   const std::vector<Diagnostic>& items() const { return items_; }
   bool has_errors() const;

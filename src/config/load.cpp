@@ -471,6 +471,10 @@ std::vector<std::string> registered_validators() {
   return names;
 }
 
+bool LoadResult::wrote(std::string_view path) const {
+  return std::find(written_keys.begin(), written_keys.end(), path) != written_keys.end();
+}
+
 std::string LoadResult::report() const {
   std::string out;
   for (const auto& d : diagnostics) out += d.to_string() + "\n";
@@ -520,6 +524,7 @@ LoadResult load_string(std::string_view text, const std::string& name, const Loa
 
   LoadResult result;
   result.diagnostics = diags.items();
+  result.written_keys = diags.recorded_paths();
   std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
   });

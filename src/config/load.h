@@ -34,8 +34,12 @@ struct LoadOptions {
 struct LoadResult {
   std::optional<Config> config;  // set when there is no error (warnings allowed)
   std::vector<Diagnostic> diagnostics;
+  // Instance paths the file wrote itself ("kafka.brokers"), as opposed to defaults:
+  // `logtracer run` puts Kafka between its stages only when kafka.brokers is written.
+  std::vector<std::string> written_keys;
 
   bool ok() const { return config.has_value(); }
+  bool wrote(std::string_view path) const;
   // All diagnostics, one per line.
   std::string report() const;
 };

@@ -52,6 +52,17 @@ TEST(Load, EmptyFileGivesLocalhostDefaults) {
   EXPECT_EQ(c, default_config());
 }
 
+TEST(Load, TellsWrittenKeysFromDefaults) {
+  auto defaults = load("kafka:\n  linger_ms: 5\n");
+  ASSERT_TRUE(defaults.ok()) << defaults.report();
+  EXPECT_TRUE(defaults.wrote("kafka.linger_ms"));
+  EXPECT_FALSE(defaults.wrote("kafka.brokers"));  // the default 127.0.0.1:9092 applies, unwritten
+  auto written = load("kafka:\n  brokers: 127.0.0.1:9092\nproducer:\n  sources:\n    - name: a\n      type: stdin\n");
+  ASSERT_TRUE(written.ok()) << written.report();
+  EXPECT_TRUE(written.wrote("kafka.brokers"));
+  EXPECT_TRUE(written.wrote("producer.sources[0].type"));
+}
+
 TEST(Load, ReadsEveryKindOfValue) {
   auto result = load(R"(
 kafka:

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <thread>
+
 #include "alerts/alerts_config.h"
 #include "services/pipeline_builder.h"
 
@@ -100,6 +102,26 @@ std::optional<Error> reload_processing(const config::ConsumerConfig& consumer, P
   if (auto err = alerts.reconfigure(consumer)) return Error::permanent(err->code, "alerts: " + err->message);
   slot.store(std::get<0>(std::move(fresh)));
   return std::nullopt;
+}
+
+alerts::KafkaPublish alerts_to_kafka(std::function<kafka::Producer*()> producer, std::string topic) {
+  return [producer = std::move(producer), topic = std::move(topic)](std::string_view key, std::string json) {
+    kafka::Producer* p = producer();
+    if (!p) return;
+    const kafka::OutgoingMessage m{.topic = topic, .key = key, .payload = json};
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      auto st = p->produce(m, [](const kafka::DeliveryReport& r) {
+        if (!r.ok()) spdlog::error("alert to Kafka not delivered: {}", r.error->message);
+      });
+      if (!st) return;
+      if (!st->retriable()) {
+        spdlog::error("alert to Kafka refused: {}", st->message);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    spdlog::error("alert to Kafka dropped after 2 s of a full producer queue (kept in the process log)");
+  };
 }
 
 }  // namespace lt::services

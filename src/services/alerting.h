@@ -15,6 +15,7 @@
 #include "alerts/dispatcher.h"
 #include "config/config.h"
 #include "core/error.h"
+#include "kafka/producer.h"
 #include "process/pipeline.h"
 #include "services/record_processor.h"
 
@@ -51,6 +52,11 @@ class AlertRunner : public EventObserver {
   std::atomic<bool> stop_{false};
   std::thread ticker_;
 };
+
+// Publishes notifications to `topic` through the producer `producer()` returns
+// (nullptr while there is none yet): a full producer queue is retried for 2 s,
+// then the notification is dropped with an error (it is in the process log too).
+alerts::KafkaPublish alerts_to_kafka(std::function<kafka::Producer*()> producer, std::string topic);
 
 // Live reload of the processing stage: builds the new pipeline, then reconfigures
 // the alert rules, and swaps the pipeline in only when both succeeded. An error

@@ -64,4 +64,19 @@ RetryPolicy retry_policy(const config::RetryConfig& r) {
   return p;
 }
 
+ConsumeOptions consume_options(const config::Config& cfg) {
+  ConsumeOptions o;
+  o.client = kafka_client(cfg.kafka);
+  o.input_topic = cfg.kafka.topics.raw;
+  o.processed_topic = cfg.kafka.topics.processed;
+  o.dlq_topic = cfg.kafka.topics.dlq;
+  o.group_id = cfg.consumer.group_id;
+  o.exactly_once = cfg.consumer.guarantee == "exactly_once";
+  o.workers = cfg.consumer.workers;
+  o.max_in_flight = cfg.consumer.max_in_flight;
+  o.retry = retry_policy(cfg.consumer.retry);
+  o.producer = kafka_producer(cfg.kafka, nullptr);
+  return o;
+}
+
 }  // namespace lt::services

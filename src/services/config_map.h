@@ -12,6 +12,7 @@
 #include "kafka/client_config.h"
 #include "kafka/producer.h"
 #include "process/retry.h"
+#include "services/consume_service.h"
 
 namespace lt::services {
 
@@ -23,5 +24,8 @@ kafka::ClientConfig kafka_client(const config::KafkaConfig& kafka);
 kafka::ProducerOptions kafka_producer(const config::KafkaConfig& kafka, const config::ProducerConfig* producer);
 
 RetryPolicy retry_policy(const config::RetryConfig& retry);
+
+// The consumer-group member of `logtracer consume` (and of `run` with Kafka).
+ConsumeOptions consume_options(const config::Config& cfg);
 
 }  // namespace lt::services

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/json_codec.h"
+#include "services/config_map.h"
 
 namespace lt::services {
 
@@ -38,6 +39,15 @@ bool KafkaSink::send(Envelope& env, std::chrono::milliseconds wait) {
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(1000));
   }
+}
+
+std::variant<RawTopicOutput, Error> connect_raw_topic(const config::Config& cfg) {
+  auto producer = kafka::Producer::create(kafka_client(cfg.kafka), kafka_producer(cfg.kafka, &cfg.producer));
+  if (!producer) return producer.error();
+  RawTopicOutput out;
+  out.producer = std::move(producer).value();
+  out.sink = std::make_unique<KafkaSink>(*out.producer, cfg.kafka.topics.raw);
+  return out;
 }
 
 }  // namespace lt::services

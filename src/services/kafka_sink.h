@@ -4,8 +4,12 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
+#include <variant>
 
+#include "config/config.h"
+#include "core/error.h"
 #include "core/metrics.h"
 #include "core/pipeline.h"
 #include "kafka/producer.h"
@@ -26,5 +30,13 @@ class KafkaSink : public EventSink {
   std::string topic_;
   Counter& rejected_;
 };
+
+// A process's way into kafka.topics.raw: its producer and the sink over it,
+// replaced whole when a reload changes `kafka:`.
+struct RawTopicOutput {
+  std::unique_ptr<kafka::Producer> producer;
+  std::unique_ptr<KafkaSink> sink;
+};
+std::variant<RawTopicOutput, Error> connect_raw_topic(const config::Config& cfg);
 
 }  // namespace lt::services
