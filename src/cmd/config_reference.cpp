@@ -9,6 +9,7 @@ namespace lt::cmd {
 void add_config_reference(CLI::App& app, int& exit_code) {
   auto* sub = app.add_subcommand("config-reference",
                                  "Print the configuration reference (Markdown), generated from the schema");
+  sub->footer("docs/configuration.md is this output: logtracer config-reference > docs/configuration.md (make docs).");
   sub->callback([&exit_code] {
     std::string text = config::reference_markdown();
     std::fwrite(text.data(), 1, text.size(), stdout);

@@ -94,6 +94,7 @@ void add_consume(CLI::App& app, int& exit_code) {
       ->check(CLI::ExistingFile);
   sub->add_option("--group", args->group, "Consumer group id (overrides consumer.group_id)");
   sub->footer(
+      "Example: logtracer consume --config config/consumer.yaml\n"
       "Run as many as you like with the same group id: they share the partitions of kafka.topics.raw.\n"
       "An input offset is committed only after every output of the record was acknowledged (at_least_once),\n"
       "or inside a Kafka transaction with the outputs (guarantee: exactly_once). SIGTERM drains and exits.");

@@ -84,6 +84,15 @@ void add_dashboard(CLI::App& app, int& exit_code) {
       ->check(CLI::ExistingFile);
   sub->add_option("--listen", listen, "HOST:PORT to listen on (overrides dashboard.listen; port 0 picks one)");
   sub->add_flag("--no-kafka", no_kafka, "Serve the API without reading Kafka (an empty window; for API checks)");
+  sub->footer(
+      "Examples:\n"
+      "  logtracer dashboard --config config/dashboard.yaml\n"
+      "  logtracer dashboard --config config/dashboard.yaml --listen 127.0.0.1:0\n"
+      "Prints \"logtracer dashboard listening on URL\" once it serves. Each instance reads the topics with a\n"
+      "consumer group of its own, starting dashboard.history back, and commits nothing: run as many as you\n"
+      "like. A non-loopback dashboard.listen is refused without dashboard.tls or dashboard.auth, unless\n"
+      "dashboard.insecure is set.\n"
+      "The API is in docs/api.md. SIGTERM stops it.");
   sub->callback([&exit_code] { exit_code = run_dashboard(config_path, listen, no_kafka); });
 }
 

@@ -140,6 +140,13 @@ void add_dlq(CLI::App& app, int& exit_code) {
   replay->add_flag("--dry-run", args->dry_run, "List what would be replayed; send nothing");
   replay->add_option("--idle", args->idle_seconds, "Stop after this many seconds without a new dead letter")
       ->capture_default_str();
+  replay->footer(
+      "Examples:\n"
+      "  logtracer dlq replay --config config/consumer.yaml --code decode.not_json --dry-run\n"
+      "  logtracer dlq replay --config config/consumer.yaml --since 2026-11-27T10:00:00Z --limit 1000\n"
+      "Reads kafka.topics.dlq from the start (or --since) without committing, sends each match to\n"
+      "kafka.topics.raw with the header lt.replayed_from, and exits once --idle seconds pass without a new\n"
+      "dead letter. Exit status 0 when every match was delivered. Fix the cause first (docs/operations.md).");
   replay->callback([args, &exit_code] { exit_code = run_replay(*args); });
 }
 

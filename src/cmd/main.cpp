@@ -13,6 +13,12 @@ int main(int argc, char** argv) {
       "Ship logs (produce), process them in a consumer group (consume), watch them live (dashboard),\n"
       "or run everything in one process (run)."};
   app.require_subcommand(1);
+  app.footer(
+      "Start here:\n"
+      "  logtracer run                                 # everything in one process, demo data: http://127.0.0.1:8080\n"
+      "  logtracer validate my.yaml                    # check a config before using it\n"
+      "  logtracer SUBCOMMAND --help                   # options and examples of each subcommand\n"
+      "Docs: docs/getting-started.md, docs/configuration.md (every config key), docs/operations.md.");
   app.set_version_flag("--version", LT_VERSION);
   lt::services::register_config_validators();
   int exit_code = 0;

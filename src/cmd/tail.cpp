@@ -225,6 +225,12 @@ void add_tail(CLI::App& app, int& exit_code) {
   sub->add_flag("--json", json, "Print each event as one JSON line (for piping)");
   sub->add_flag("--color", colour, "Colour by level even when stdout is not a terminal");
   sub->add_option("query", query, "Query (docs/query-language.md), e.g. service:checkout level>=WARN");
+  sub->footer(
+      "Examples:\n"
+      "  logtracer tail 'level>=ERROR'\n"
+      "  logtracer tail --server http://127.0.0.1:8080 --json 'service:checkout' > checkout.ndjson\n"
+      "Needs a running `logtracer dashboard` or `logtracer run`. Exit status: 0 when the server closes the\n"
+      "stream, 1 when it cannot be reached, 2 for a bad --server URL or a query that does not parse.");
   sub->callback([&exit_code] { exit_code = run_tail(server, query, json, colour); });
 }
 

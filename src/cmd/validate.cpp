@@ -14,6 +14,12 @@ void add_validate(CLI::App& app, int& exit_code) {
   auto print = std::make_shared<bool>(false);
   sub->add_option("files", *files, "Config files (YAML)")->required()->expected(1, -1);
   sub->add_flag("--print", *print, "Also print the effective configuration (defaults applied, secrets as ***)");
+  sub->footer(
+      "Examples:\n"
+      "  logtracer validate config/producer.yaml config/consumer.yaml\n"
+      "  LT_BROKERS=kafka:9092 logtracer validate --print config/stack/consumer.yaml\n"
+      "${VAR} and ${VAR:-default} are substituted from the environment, as when the service starts.\n"
+      "Exit status 0 when every file is valid (warnings allowed), 1 otherwise.");
   sub->callback([&exit_code, files, print] {
     exit_code = 0;
     for (const auto& file : *files) {
