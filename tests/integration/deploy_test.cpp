@@ -2,8 +2,10 @@
 // PID 1), so this checks what can be checked without them: the runtime image's
 // packages (scripts/setup's "runtime" group) provide every shared library the
 // real binary loads; the Dockerfile installs through scripts/setup and builds
-// with `make build`; every config compose mounts exists and validates with the
-// environment compose gives it; the systemd units pass `systemd-analyze verify`.
+// with `make build`; its HEALTHCHECK command, run as written, passes against a
+// live dashboard and fails without one; every config compose mounts exists and
+// validates with the environment compose gives it; the systemd units pass
+// `systemd-analyze verify`.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <yaml-cpp/yaml.h>
@@ -16,6 +18,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "process_util.h"
 
 namespace {
 
@@ -169,6 +173,67 @@ TEST(Deploy, DockerfileBuildsLikeADevelopmentMachine) {
   EXPECT_GE(copied, 5u);
   EXPECT_NE(ignore.find("build/"), std::string::npos);
   EXPECT_NE(ignore.find("node_modules"), std::string::npos);
+}
+
+// The strings of a JSON array such as ["bash", "-c", "..."] (escapes \\ \" \n \r \t).
+std::vector<std::string> json_strings(const std::string& text) {
+  std::vector<std::string> out;
+  bool in = false;
+  std::string cur;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (!in) {
+      if (c == '"') in = true, cur.clear();
+      continue;
+    }
+    if (c == '"') {
+      out.push_back(cur);
+      in = false;
+    } else if (c == '\\' && i + 1 < text.size()) {
+      const char n = text[++i];
+      cur += n == 'n' ? '\n' : n == 'r' ? '\r' : n == 't' ? '\t' : n;
+    } else {
+      cur += c;
+    }
+  }
+  return out;
+}
+
+TEST(Deploy, ImageHealthcheckAnswersForALiveDashboardOnly) {
+  std::string healthcheck;
+  for (const auto& stage : dockerfile_stages())
+    for (const auto& i : stage)
+      if (i.rfind("HEALTHCHECK", 0) == 0) healthcheck = i;
+  const auto cmd = healthcheck.find(" CMD [");
+  ASSERT_NE(cmd, std::string::npos) << "HEALTHCHECK ... CMD [\"...\"] expected: " << healthcheck;
+  const std::vector<std::string> argv = json_strings(healthcheck.substr(cmd + 5));
+  ASSERT_GE(argv.size(), 1u);
+  std::string command;
+  for (const auto& a : argv) command += " " + quote(a);
+
+  char tmpl[] = "/tmp/lt-health-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string log = std::string(tmpl) + "/dashboard.log";
+  int port = 0;
+  {
+    lt::testing::Child dashboard({"dashboard", "--no-kafka", "--listen", "127.0.0.1:0"}, log);
+    const std::regex listening(R"(listening on http://127\.0\.0\.1:([0-9]+))");
+    for (int i = 0; i < 200 && port == 0 && dashboard.running(); ++i) {
+      std::smatch m;
+      const std::string text = slurp(log);
+      if (std::regex_search(text, m, listening)) port = std::stoi(m[1]);
+      else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_GT(port, 0) << slurp(log);
+    Outcome up = run("env LT_HEALTH_PORT=" + std::to_string(port) + command);
+    EXPECT_EQ(up.status, 0) << "healthcheck of a live dashboard failed: " << up.output;
+    dashboard.kill(SIGTERM);
+    EXPECT_EQ(dashboard.wait(std::chrono::seconds(20)), 0) << slurp(log);
+  }
+  Outcome down = run("env LT_HEALTH_PORT=" + std::to_string(port) + command);
+  EXPECT_NE(down.status, 0) << "healthcheck passes with nothing listening";
+  std::error_code ec;
+  fs::remove_all(tmpl, ec);
 }
 
 // `logtracer validate` of `file` with `env` set, as the service would start.
