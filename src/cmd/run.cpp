@@ -219,6 +219,10 @@ int run_all(const RunArgs& args) {
   if (with_kafka) {
     spdlog::info("stopping: sources drain into Kafka, processing commits, then everything stops");
     clean = kafka.stop(manager);
+    if (!clean)
+      spdlog::error("not every event reached Kafka at {} (is it reachable?); file sources send the rest again at the "
+                    "next start, from their checkpoints",
+                    cfg.kafka.brokers);
   } else {
     spdlog::info("stopping: sources drain into the dashboard window, then everything stops");
     manager.stop_all();
