@@ -78,9 +78,31 @@ constexpr FieldName kFields[] = {
     {"attributes", Field::Attributes, true},
 };
 
+// Every key of every record is classified: index the names by (length, first
+// byte) so that a key is compared with at most a few candidates, not all 31.
+struct FieldIndex {
+  std::uint8_t first[24][6] = {};  // by name length: 1 + index into kFields; 0 ends the list
+  constexpr FieldIndex() {
+    for (std::size_t i = 0; i < std::size(kFields); ++i) {
+      bool placed = false;
+      for (auto& slot : first[kFields[i].name.size()])
+        if (!placed && slot == 0) {
+          slot = static_cast<std::uint8_t>(i + 1);
+          placed = true;
+        }
+      if (!placed) throw "FieldIndex: more names of one length than slots";  // fails the constant evaluation
+    }
+  }
+};
+constexpr FieldIndex kFieldIndex;
+
 const FieldName* classify(std::string_view key) noexcept {
-  for (const auto& f : kFields)
-    if (f.name == key) return &f;
+  if (key.size() >= std::size(kFieldIndex.first)) return nullptr;
+  for (const std::uint8_t i : kFieldIndex.first[key.size()]) {
+    if (i == 0) return nullptr;
+    const FieldName& f = kFields[i - 1];
+    if (f.name[0] == key[0] && f.name == key) return &f;
+  }
   return nullptr;
 }
 
@@ -127,7 +149,15 @@ struct EventDecoder::Impl {
         attr.type = AttrType::String;
         return;
       case T::INT64:
-      case T::UINT64:
+      case T::UINT64: {
+        // Integers print as they were written; to_chars skips minify's string builder.
+        char buf[24];
+        const auto r = v.is_int64() ? std::to_chars(buf, buf + sizeof buf, v.get_int64().value_unsafe())
+                                    : std::to_chars(buf, buf + sizeof buf, v.get_uint64().value_unsafe());
+        attr.value.assign(buf, static_cast<std::size_t>(r.ptr - buf));
+        attr.type = AttrType::Number;
+        return;
+      }
       case T::DOUBLE:
         attr.value = simdjson::minify(v);
         attr.type = AttrType::Number;
@@ -297,7 +327,7 @@ namespace {
 // Index of the first byte at or after `i` that is not plain printable ASCII (a
 // control byte, '"', '\\' or a byte >= 0x80), or `n`. Sixteen bytes at a time:
 // as signed bytes, both controls and non-ASCII compare below 0x20.
-std::size_t skip_plain(const char* p, std::size_t i, std::size_t n) noexcept {
+[[gnu::always_inline]] inline std::size_t skip_plain(const char* p, std::size_t i, std::size_t n) noexcept {
   const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
   for (; i + 16 <= n; i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
@@ -317,10 +347,18 @@ std::size_t skip_plain(const char* p, std::size_t i, std::size_t n) noexcept {
 void append_json_string(std::string_view s, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
   const std::size_t start = out.size();
+  std::size_t i = skip_plain(s.data(), 0, s.size());
+  if (i == s.size()) {
+    // Nothing to escape (most keys and values): one copy between the quotes.
+    out.push_back('"');
+    out.append(s);
+    out.push_back('"');
+    return;
+  }
   out.push_back('"');
   bool utf8_checked = false;  // validated once, at the first non-ASCII byte: most log text is ASCII
   size_t run = 0;             // start of the pending run of bytes that need no escaping
-  for (size_t i = 0; (i = skip_plain(s.data(), i, s.size())) < s.size(); ++i) {
+  for (; (i = skip_plain(s.data(), i, s.size())) < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       if (!utf8_checked) {
@@ -359,12 +397,6 @@ void append_json_string(std::string_view s, std::string& out) {
 
 namespace {
 
-void append_key(std::string_view key, std::string& out) {
-  out.push_back(',');
-  append_json_string(key, out);
-  out.push_back(':');
-}
-
 void append_attribute_value(const Attribute& a, std::string& out) {
   switch (a.type) {
     case AttrType::String: append_json_string(a.value, out); break;
@@ -384,7 +416,11 @@ void append_attribute_value(const Attribute& a, std::string& out) {
 }  // namespace
 
 void encode_json(const LogEvent& e, std::string& out) {
-  out.reserve(out.size() + 192 + e.message.size());
+  // One allocation for the usual event: escaping rarely adds more than the slack.
+  std::size_t size = 192 + e.id.size() + e.service.size() + e.environment.size() + e.host.size() + e.source.size() +
+                     e.message.size() + e.trace_id.size() + e.span_id.size();
+  for (const auto& a : e.attributes) size += a.key.size() + a.value.size() + 6;
+  out.reserve(out.size() + size);
   out.append("{\"id\":");
   append_json_string(e.id, out);
   out.append(",\"timestamp\":\"");
@@ -393,22 +429,22 @@ void encode_json(const LogEvent& e, std::string& out) {
   out.append("\",\"level\":\"");
   out.append(to_string(e.level));
   out.push_back('"');
-  append_key("service", out);
+  out.append(",\"service\":");
   append_json_string(e.service, out);
-  append_key("environment", out);
+  out.append(",\"environment\":");
   append_json_string(e.environment, out);
-  append_key("host", out);
+  out.append(",\"host\":");
   append_json_string(e.host, out);
-  append_key("source", out);
+  out.append(",\"source\":");
   append_json_string(e.source, out);
-  append_key("message", out);
+  out.append(",\"message\":");
   append_json_string(e.message, out);
   if (!e.trace_id.empty()) {
-    append_key("trace_id", out);
+    out.append(",\"trace_id\":");
     append_json_string(e.trace_id, out);
   }
   if (!e.span_id.empty()) {
-    append_key("span_id", out);
+    out.append(",\"span_id\":");
     append_json_string(e.span_id, out);
   }
   if (!e.attributes.empty()) {

@@ -162,8 +162,20 @@ struct GeoipCacheEntry {
   std::vector<CachedValue> values;
 };
 
+// Second level, per thread: the mapped values of a database record, by its
+// offset in the data section. Many addresses share a record (a country-level
+// block, a city), so an address missing from the first level often still skips
+// the MMDB_aget_value calls, which cost more than the tree walk.
+struct GeoipRecordEntry {
+  std::uint64_t owner = 0;
+  std::uint32_t database = 0;
+  std::uint32_t offset = 0;
+  std::vector<GeoipCacheEntry::CachedValue> values;
+};
+
 namespace {
 thread_local std::vector<GeoipCacheEntry> t_geo_cache;
+thread_local std::vector<GeoipRecordEntry> t_record_cache;
 std::atomic<std::uint64_t> g_next_geoip_id{1};
 
 const unsigned char* address_bytes(const IpAddress& ip, std::size_t& len) {
@@ -236,25 +248,15 @@ std::variant<std::unique_ptr<Geoip>, Error> Geoip::create(GeoipOptions options, 
 
 
 void Geoip::resolve(const IpAddress& ip, GeoipCacheEntry& out) const {
-  out.values.clear();
-  bool found = false, failed = false;
-  char num[64];
-  auto put = [&](const std::string& attribute, std::string_view value, AttrType type) {
-    out.values.push_back({&attribute, std::string(value), type});
-  };
-  for (const auto& db : databases_) {
-    if (ip.v6 ? db->mmdb.metadata.ip_version == 4 : !db->has_ipv4) continue;
-    int mmdb_error = MMDB_SUCCESS;
-    MMDB_lookup_result_s res = MMDB_lookup_sockaddr(&db->mmdb, ip.sa(), &mmdb_error);
-    if (mmdb_error != MMDB_SUCCESS) {
-      failed = true;
-      continue;
-    }
-    if (!res.found_entry) continue;
-    found = true;
-    for (const auto& f : db->fields) {
+  // The mapped fields of one record, as text.
+  auto read_fields = [](const Database& db, MMDB_entry_s& entry, std::vector<GeoipCacheEntry::CachedValue>& out) {
+    char num[64];
+    auto put = [&](const std::string& attribute, std::string_view value, AttrType type) {
+      out.push_back({&attribute, std::string(value), type});
+    };
+    for (const auto& f : db.fields) {
       MMDB_entry_data_s data;
-      if (MMDB_aget_value(&res.entry, &data, f.path.data()) != MMDB_SUCCESS || !data.has_data) continue;
+      if (MMDB_aget_value(&entry, &data, f.path.data()) != MMDB_SUCCESS || !data.has_data) continue;
       switch (data.type) {
         case MMDB_DATA_TYPE_UTF8_STRING:
           if (data.data_size > 0) put(f.attribute, std::string_view(data.utf8_string, data.data_size), AttrType::String);
@@ -284,6 +286,36 @@ void Geoip::resolve(const IpAddress& ip, GeoipCacheEntry& out) const {
           break;  // maps, arrays, bytes: not a scalar a user can map
       }
     }
+  };
+  out.values.clear();
+  bool found = false, failed = false;
+  const bool cached = options_.cache_entries > 0;
+  if (cached && t_record_cache.size() < options_.cache_entries) t_record_cache.resize(options_.cache_entries);
+  for (std::uint32_t d = 0; d < databases_.size(); ++d) {
+    const Database& db = *databases_[d];
+    if (ip.v6 ? db.mmdb.metadata.ip_version == 4 : !db.has_ipv4) continue;
+    int mmdb_error = MMDB_SUCCESS;
+    MMDB_lookup_result_s res = MMDB_lookup_sockaddr(&db.mmdb, ip.sa(), &mmdb_error);
+    if (mmdb_error != MMDB_SUCCESS) {
+      failed = true;
+      continue;
+    }
+    if (!res.found_entry) continue;
+    found = true;
+    if (!cached) {
+      read_fields(db, res.entry, out.values);
+      continue;
+    }
+    const std::uint64_t h = ((static_cast<std::uint64_t>(d) << 32) | res.entry.offset) * 0x9E3779B97F4A7C15ull;
+    GeoipRecordEntry& rec = t_record_cache[(h >> 32) % t_record_cache.size()];
+    if (!(rec.owner == id_ && rec.database == d && rec.offset == res.entry.offset)) {
+      rec.values.clear();
+      read_fields(db, res.entry, rec.values);
+      rec.owner = id_;
+      rec.database = d;
+      rec.offset = res.entry.offset;
+    }
+    out.values.insert(out.values.end(), rec.values.begin(), rec.values.end());
   }
   out.result = found ? GeoipCacheEntry::Result::Hit : failed ? GeoipCacheEntry::Result::Error : GeoipCacheEntry::Result::Miss;
 }

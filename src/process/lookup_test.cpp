@@ -82,6 +82,27 @@ TEST_F(LookupTest, CsvHitAndMiss) {
   EXPECT_EQ(count("miss"), 2u);
 }
 
+// The table is an open-addressing hash: every key of a large table is found,
+// absent keys miss, and a repeated key keeps its last row (as before).
+TEST_F(LookupTest, LargeTableFindsEveryKeyAndALaterDuplicateWins) {
+  std::string csv = "user_id,team\n";
+  for (int i = 0; i < 5000; ++i) csv += "u" + std::to_string(i) + ",t" + std::to_string(i) + "\n";
+  csv += "u7,replaced\n";
+  LookupOptions o;
+  o.file = write("many.csv", csv);
+  auto t = make(o);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->size(), 5000u);
+  for (int i = 0; i < 5000; ++i) {
+    auto e = user(("u" + std::to_string(i)).c_str());
+    t->process(e);
+    ASSERT_EQ(attr(e, "user.team"), i == 7 ? "replaced" : "t" + std::to_string(i)) << i;
+  }
+  auto absent = user("u5000");
+  t->process(absent);
+  EXPECT_EQ(absent.attribute("user.team"), nullptr);
+}
+
 TEST_F(LookupTest, JsonObjectOfObjectsAndArrayOfObjects) {
   LookupOptions o;
   o.file = write("users.json", R"({"u1": {"name": "Ann", "age": 41, "admin": true, "tags": ["a","b"], "x": null}})");

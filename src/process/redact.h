@@ -55,10 +55,12 @@ class Redact final : public Processor {
   };
   explicit Redact(RedactOptions options);
   std::size_t redact_cards(std::string& text) const;
+  std::size_t redact_emails(std::string& text) const;
 
   RedactOptions options_;
   bool all_attributes_ = false;
-  Rule url_password_, email_, authorization_, bearer_;
+  Rule url_password_, authorization_, bearer_;
+  Counter* email_ = nullptr;
   Counter* cards_ = nullptr;
   std::vector<Rule> custom_;
 };

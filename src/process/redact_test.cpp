@@ -39,6 +39,25 @@ TEST(Redact, Emails) {
   EXPECT_EQ(redacted(*r, "ping @bob at host@localhost @decorator"), "ping @bob at host@localhost @decorator");
 }
 
+// The email scan is hand-written; the regex it stands for is the reference.
+TEST(Redact, EmailScanMatchesTheRegexItReplaces) {
+  RedactOptions o;
+  o.card_numbers = o.bearer_tokens = o.url_passwords = false;
+  auto r = make(o);
+  const RE2 email(R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})");
+  ASSERT_TRUE(email.ok());
+  std::mt19937 rng(7);
+  const std::string alphabet = "ab1Z._%+-@@.. x_";
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const std::size_t len = rng() % 24;
+    for (std::size_t k = 0; k < len; ++k) text += alphabet[rng() % alphabet.size()];
+    std::string expected = text;
+    RE2::GlobalReplace(&expected, email, "[REDACTED]");
+    ASSERT_EQ(redacted(*r, text), expected) << "input: " << text;
+  }
+}
+
 TEST(Redact, CardNumbersPassingLuhn) {
   auto r = make();
   EXPECT_EQ(redacted(*r, "paid with 4111111111111111 ok"), "paid with [REDACTED] ok");
