@@ -598,7 +598,8 @@ std::vector<KeyRow> build_schema() {
   r.push_back(key<Config>("consumer.enrich.http_lookup.cache_ttl", T::Duration, "5m", "Lifetime of a cached answer.",
                           [](auto& c) -> auto& { return c.consumer.enrich.http_lookup.cache_ttl; }));
   r.push_back(key<Config>("consumer.enrich.http_lookup.breaker_failures", T::Uint, "5",
-                          "Consecutive failures that open the circuit breaker (lookups are then skipped).",
+                          "Consecutive failures that open the circuit breaker: lookups then fail at once, as transient errors "
+                          "(retried per `consumer.retry`, then dead-lettered).",
                           [](auto& c) -> auto& { return c.consumer.enrich.http_lookup.breaker_failures; })
                   .range(1, 1000000));
   r.push_back(key<Config>("consumer.enrich.http_lookup.breaker_reset", T::Duration, "30s",
