@@ -33,6 +33,14 @@ class SwitchableSink : public EventSink {
     EventSink* s = sink_.load();
     return s && s->send(env, wait);
   }
+  bool accepts_batches() const override {
+    EventSink* s = sink_.load();
+    return s && s->accepts_batches();
+  }
+  bool send_batch(EventBatch& batch, std::chrono::milliseconds wait) override {
+    EventSink* s = sink_.load();
+    return s && s->send_batch(batch, wait);
+  }
 
  private:
   std::atomic<EventSink*> sink_{nullptr};
@@ -110,6 +118,7 @@ int run_produce(const ProduceArgs& args) {
       // Reconnect: drain every source into the old producer, then switch.
       spdlog::info("kafka settings changed: draining sources and reconnecting");
       manager.stop_all();
+      if (!out.sink->drain(std::chrono::seconds(30))) spdlog::warn("kafka: batches still queued after 30 s");
       if (auto st = out.producer->flush(std::chrono::seconds(30))) spdlog::warn("flush: {}", st->message);
       auto fresh = services::connect_raw_topic(next);
       if (auto* e = std::get_if<Error>(&fresh)) {
@@ -139,6 +148,10 @@ int run_produce(const ProduceArgs& args) {
   for (const auto& name : manager.names())
     if (auto* s = manager.find(name); s && !s->fully_acknowledged()) all_acked = false;
   manager.stop_all();
+  if (!out.sink->drain(std::chrono::seconds(30))) {
+    spdlog::error("kafka: batches still queued after 30 s");
+    return 1;
+  }
   if (auto st = out.producer->flush(std::chrono::seconds(30))) {
     spdlog::error("flush: {}", st->message);
     return 1;

@@ -67,6 +67,10 @@ struct KafkaStages {
   bool stop(sources::SourceManager& manager) {
     manager.stop_all();
     bool flushed = true;
+    if (out.sink && !out.sink->drain(std::chrono::seconds(30))) {
+      spdlog::error("flush to Kafka: batches still queued after 30 s");
+      flushed = false;
+    }
     if (auto st = out.producer->flush(std::chrono::seconds(30))) {
       spdlog::error("flush to Kafka: {}", st->message);
       flushed = false;

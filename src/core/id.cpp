@@ -17,6 +17,12 @@ struct IdState {
 }  // namespace
 
 std::string new_event_id(TimestampNs now) {
+  std::string out;
+  assign_event_id(now, out);
+  return out;
+}
+
+void assign_event_id(TimestampNs now, std::string& out) {
   thread_local IdState st;
   const std::uint64_t ms = static_cast<std::uint64_t>(now / 1'000'000) & ((1ULL << 48) - 1);
   if (ms == st.last_ms) {
@@ -27,7 +33,7 @@ std::string new_event_id(TimestampNs now) {
     st.hi = st.rng() & 0xFFFF;
     st.lo = st.rng();
   }
-  std::string out(26, '0');
+  out.resize(26);
   // 10 chars of time (50 bits, top 2 zero), 16 chars of randomness (80 bits).
   std::uint64_t t = ms;
   for (int i = 9; i >= 0; --i) {
@@ -41,7 +47,6 @@ std::string new_event_id(TimestampNs now) {
     lo = (lo >> 5) | ((hi & 31) << 59);
     hi >>= 5;
   }
-  return out;
 }
 
 std::string new_event_id() { return new_event_id(now_ns()); }

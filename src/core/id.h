@@ -11,5 +11,7 @@ namespace lt {
 // Thread-safe; monotonic within one thread for ids created in the same millisecond.
 std::string new_event_id(TimestampNs now);
 std::string new_event_id();
+// The same, written into `out` (its capacity reused: no allocation on the hot path).
+void assign_event_id(TimestampNs now, std::string& out);
 
 }  // namespace lt

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <vector>
 
 #include "core/ack.h"
 #include "core/log_event.h"
@@ -16,6 +18,22 @@ struct Envelope {
   AckRef ack;  // empty for fire-and-forget inputs (there are none in production paths)
 };
 
+// Consecutive events of one source that share one acknowledgement (one ack-window
+// slot, one heap node for all of them): `ack` is acknowledged once every event is
+// durable, or failed if any failed. events[0, size) are live; the vector keeps
+// more, cleared, so that their strings' capacity is reused.
+struct EventBatch {
+  std::vector<LogEvent> events;
+  std::size_t size = 0;
+  AckRef ack;
+
+  // The next slot to fill (an old event: EventBuilder::build clears it first).
+  LogEvent& next() {
+    if (size == events.size()) events.emplace_back();
+    return events[size++];
+  }
+};
+
 class EventSink {
  public:
   virtual ~EventSink() = default;
@@ -23,6 +41,17 @@ class EventSink {
   // sink is full (backpressure: the source pauses and tries again).
   // On false the envelope is left untouched in `env`.
   virtual bool send(Envelope& env, std::chrono::milliseconds wait) = 0;
+
+  // Sinks that take whole batches say so; sources then send batches instead of
+  // single envelopes (a source uses one or the other, never both, so its order holds).
+  virtual bool accepts_batches() const { return false; }
+  // Takes the batch (leaving `batch` with size 0 and possibly other, recycled
+  // event storage), or returns false after waiting up to `wait`, batch untouched.
+  virtual bool send_batch(EventBatch& batch, std::chrono::milliseconds wait) {
+    (void)batch;
+    (void)wait;
+    return false;
+  }
 };
 
 }  // namespace lt

@@ -10,13 +10,9 @@
 
 namespace lt::kafka {
 
-// One small heap node per message that wants its report; deleted by the report.
-struct Producer::DeliveryNode {
-  virtual ~DeliveryNode() = default;
-  virtual void complete(const DeliveryReport& report) noexcept = 0;
-};
-
 namespace {
+
+// One small heap node per message that wants its report; deleted by the report.
 
 struct AckNode final : Producer::DeliveryNode {
   explicit AckNode(AckRef ref) : ack(std::move(ref)) {}
@@ -26,6 +22,7 @@ struct AckNode final : Producer::DeliveryNode {
     } else {
       ack.fail();
     }
+    delete this;
   }
   AckRef ack;
 };
@@ -34,6 +31,7 @@ struct CallbackNode final : Producer::DeliveryNode {
   explicit CallbackNode(DeliveryCallback cb) : callback(std::move(cb)) {}
   void complete(const DeliveryReport& report) noexcept override {
     if (callback) callback(report);
+    delete this;
   }
   DeliveryCallback callback;
 };
@@ -181,6 +179,25 @@ Status Producer::enqueue(const OutgoingMessage& message, DeliveryNode* node) {
   return std::nullopt;
 }
 
+Result<Producer::TopicHandle> Producer::topic(const std::string& name) {
+  rd_kafka_topic_t* t = rd_kafka_topic_new(rk_.get(), name.c_str(), nullptr);
+  if (t == nullptr) return make_error(rd_kafka_last_error(), "topic handle for " + name);
+  return TopicHandle(t);
+}
+
+Status Producer::produce_borrowed(rd_kafka_topic_t* topic, std::string_view key, std::string_view payload,
+                                  DeliveryNode* node) {
+  metrics_.in_flight.fetch_add(1, std::memory_order_relaxed);
+  // rd_kafka_produce: no flags, so the payload is referenced, not copied (the key always is).
+  if (rd_kafka_produce(topic, RD_KAFKA_PARTITION_UA, 0, const_cast<char*>(payload.data()), payload.size(),
+                       key.empty() ? nullptr : key.data(), key.size(), node) != 0) {
+    metrics_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+    return make_error(rd_kafka_last_error(), std::string("produce to ") + rd_kafka_topic_name(topic));
+  }
+  metrics_.accepted.fetch_add(1, std::memory_order_relaxed);
+  return std::nullopt;
+}
+
 void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   static_cast<Producer*>(opaque)->handle_delivery(message);
 }
@@ -203,10 +220,7 @@ void Producer::handle_delivery(const rd_kafka_message_t* message) {
     if (options_.on_delivery_error) options_.on_delivery_error(*error);
   }
   metrics_.in_flight.fetch_sub(1, std::memory_order_relaxed);
-  if (node != nullptr) {
-    node->complete(report);
-    delete node;
-  }
+  if (node != nullptr) node->complete(report);
 }
 
 void Producer::on_error(rd_kafka_t* rk, int code, const char* reason, void*) {

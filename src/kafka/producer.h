@@ -119,6 +119,25 @@ class Producer {
   [[nodiscard]] TxnStatus commit_transaction(std::chrono::milliseconds timeout);
   [[nodiscard]] TxnStatus abort_transaction(std::chrono::milliseconds timeout);
 
+  // Per-message context for the report, freed (or recycled) by complete().
+  struct DeliveryNode {
+    virtual ~DeliveryNode() = default;
+    // Called exactly once per message that carried the node; takes ownership.
+    virtual void complete(const DeliveryReport& report) noexcept = 0;
+  };
+  struct TopicDeleter {
+    void operator()(rd_kafka_topic_t* t) const noexcept { rd_kafka_topic_destroy(t); }
+  };
+  using TopicHandle = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
+  // A handle to produce to `topic` without a lookup by name per message. Must be
+  // released before the producer is destroyed.
+  Result<TopicHandle> topic(const std::string& topic);
+  // The batch fast path: `payload` is NOT copied and must stay valid until
+  // `node` gets the report (several messages may share one node and one buffer).
+  // The key is copied. On error nothing was queued and `node` was not called.
+  [[nodiscard]] Status produce_borrowed(rd_kafka_topic_t* topic, std::string_view key, std::string_view payload,
+                                        DeliveryNode* node);
+
   const ProducerMetrics& metrics() const noexcept { return metrics_; }
   // Messages queued locally or in flight to the broker.
   std::size_t queue_length() const;
@@ -126,8 +145,6 @@ class Producer {
   // state lost): recreate it.
   std::optional<Error> fatal_error() const;
   rd_kafka_t* handle() const noexcept { return rk_.get(); }
-
-  struct DeliveryNode;  // per-message context, freed by the delivery report
 
  private:
   explicit Producer(ProducerOptions options) : options_(std::move(options)) {}

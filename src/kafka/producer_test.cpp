@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -63,6 +64,57 @@ TEST(KafkaProducer, DeliveredMessagesAckTheirTrackerContiguously) {
   EXPECT_EQ((*producer)->metrics().accepted.load(), 200u);
   EXPECT_EQ((*producer)->metrics().delivered.load(), 200u);
   EXPECT_EQ((*producer)->metrics().in_flight.load(), 0);
+}
+
+// Counts the reports of the messages sharing it; the buffer they point into lives here.
+struct SharedNode final : Producer::DeliveryNode {
+  void complete(const DeliveryReport& report) noexcept override {
+    (report.ok() ? ok : failed).fetch_add(1);
+  }
+  std::string buffer;
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+};
+
+TEST(KafkaProducer, BorrowedPayloadsShareOneNodeThatSeesEveryReport) {
+  auto producer = Producer::create(mock_config());
+  ASSERT_TRUE(producer) << producer.error().message;
+  auto topic = (*producer)->topic("unit.borrowed");
+  ASSERT_TRUE(topic) << topic.error().message;
+  SharedNode node;
+  for (int i = 0; i < 100; ++i) node.buffer += "payload-" + std::to_string(i) + ";";
+  std::string_view rest = node.buffer;
+  int sent = 0;
+  while (!rest.empty()) {
+    const auto cut = rest.find(';') + 1;
+    ASSERT_FALSE((*producer)->produce_borrowed(topic->get(), "svc", rest.substr(0, cut), &node));
+    rest.remove_prefix(cut);
+    ++sent;
+  }
+  ASSERT_FALSE((*producer)->flush(10s));
+  EXPECT_EQ(node.ok.load(), sent);
+  EXPECT_EQ(node.failed.load(), 0);
+  EXPECT_EQ((*producer)->metrics().delivered.load(), 100u);
+  EXPECT_EQ((*producer)->metrics().in_flight.load(), 0);
+  topic->reset();  // before the producer
+}
+
+TEST(KafkaProducer, BorrowedPayloadsFailTheirNodeWhenTheBrokerStaysDown) {
+  ProducerOptions options;
+  options.message_timeout_ms = 1'000;
+  auto producer = Producer::create(mock_config(), options);
+  ASSERT_TRUE(producer) << producer.error().message;
+  auto* mock = rd_kafka_handle_mock_cluster((*producer)->handle());
+  ASSERT_EQ(rd_kafka_mock_broker_set_down(mock, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  auto topic = (*producer)->topic("unit.borrowed.down");
+  ASSERT_TRUE(topic) << topic.error().message;
+  SharedNode node;
+  node.buffer = "ab";
+  ASSERT_FALSE((*producer)->produce_borrowed(topic->get(), "", std::string_view(node.buffer).substr(0, 1), &node));
+  ASSERT_FALSE((*producer)->produce_borrowed(topic->get(), "", std::string_view(node.buffer).substr(1), &node));
+  ASSERT_TRUE(wait_until([&] { return node.failed.load() == 2; }, 10s));
+  EXPECT_EQ(node.ok.load(), 0);
+  topic->reset();
 }
 
 TEST(KafkaProducer, PermanentBrokerErrorFailsOnceAndIsClassified) {

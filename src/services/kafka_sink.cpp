@@ -1,20 +1,72 @@
 #include "services/kafka_sink.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <thread>
+#include <utility>
 
 #include "core/json_codec.h"
 #include "services/config_map.h"
 
 namespace lt::services {
 
+namespace {
+
+// Batches taken but not yet produced: enough to keep the worker busy while the
+// source reads its next block, small enough that backpressure stays immediate.
+constexpr std::size_t kMaxQueued = 4;
+
+// One node and one payload buffer for all the messages of a batch: no allocation
+// and no copy per message, and one acknowledgement when the last report arrives.
+struct BatchNode final : kafka::Producer::DeliveryNode {
+  BatchNode(AckRef a, std::size_t n) : ack(std::move(a)), pending(n) {}
+  void complete(const kafka::DeliveryReport& report) noexcept override { done(report.ok()); }
+  void done(bool ok) noexcept {
+    if (!ok) failed.store(true, std::memory_order_relaxed);
+    if (pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    if (failed.load(std::memory_order_relaxed)) {
+      ack.fail();  // the source re-sends from the batch's start
+    } else {
+      ack.ack();
+    }
+    delete this;
+  }
+  AckRef ack;
+  std::atomic<std::size_t> pending;
+  std::atomic<bool> failed{false};
+  std::string arena;  // every payload of the batch, referenced by librdkafka until its report
+};
+
+}  // namespace
+
 KafkaSink::KafkaSink(kafka::Producer& producer, std::string topic)
     : producer_(producer),
       topic_(std::move(topic)),
       rejected_(MetricsRegistry::global().counter("logtracer_kafka_produce_rejected_total",
                                                   "Events the producer refused permanently (failed, not dropped).",
-                                                  {{"topic", topic_}})) {}
+                                                  {{"topic", topic_}})) {
+  auto handle = producer_.topic(topic_);
+  if (!handle) {
+    spdlog::warn("kafka: {}: sending events one by one", handle.error().message);
+    return;
+  }
+  handle_ = std::move(handle).value();
+  worker_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "lt-kafka-enc");
+    work();
+  });
+}
+
+KafkaSink::~KafkaSink() {
+  {
+    std::lock_guard lock(mu_);
+    stop_.store(true, std::memory_order_release);
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  // Batches still queued are dropped with their AckRefs: never acknowledged, so never committed.
+}
 
 bool KafkaSink::send(Envelope& env, std::chrono::milliseconds wait) {
   thread_local std::string payload;
@@ -38,6 +90,89 @@ bool KafkaSink::send(Envelope& env, std::chrono::milliseconds wait) {
     if (std::chrono::steady_clock::now() + pause > deadline) return false;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(1000));
+  }
+}
+
+bool KafkaSink::send_batch(EventBatch& batch, std::chrono::milliseconds wait) {
+  if (batch.size == 0) return true;
+  std::unique_lock lock(mu_);
+  if (!cv_.wait_for(lock, wait, [&] { return queue_.size() < kMaxQueued || stop_.load(); }) || stop_.load())
+    return false;
+  EventBatch slot;
+  if (!spare_.empty()) {
+    slot = std::move(spare_.back());
+    spare_.pop_back();
+  }
+  std::swap(slot.events, batch.events);
+  slot.size = std::exchange(batch.size, 0);
+  slot.ack = std::exchange(batch.ack, AckRef{});
+  queue_.push_back(std::move(slot));
+  cv_.notify_all();
+  return true;
+}
+
+bool KafkaSink::drain(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return queue_.empty() && !busy_; });
+}
+
+void KafkaSink::work() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stop_.load() || !queue_.empty(); });
+    if (stop_.load()) return;
+    EventBatch batch = std::move(queue_.front());
+    queue_.pop_front();
+    busy_ = true;
+    cv_.notify_all();  // room for the next batch
+    lock.unlock();
+    produce_batch(batch);
+    batch.size = 0;
+    batch.ack = AckRef{};
+    lock.lock();
+    busy_ = false;
+    spare_.push_back(std::move(batch));
+    cv_.notify_all();
+  }
+}
+
+void KafkaSink::produce_batch(EventBatch& batch) {
+  const std::size_t n = batch.size;
+  auto* node = new BatchNode(std::move(batch.ack), n);
+  // Encode everything first: the arena must not move once librdkafka points into it.
+  std::size_t estimate = 0;
+  for (std::size_t i = 0; i < n; ++i) estimate += 256 + batch.events[i].message.size();
+  node->arena.reserve(estimate);
+  offsets_.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    offsets_.push_back(static_cast<std::uint32_t>(node->arena.size()));
+    encode_json(batch.events[i], node->arena);
+  }
+  offsets_.push_back(static_cast<std::uint32_t>(node->arena.size()));
+  const char* base = node->arena.data();  // stable from here on
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string_view payload(base + offsets_[i], offsets_[i + 1] - offsets_[i]);
+    const LogEvent& event = batch.events[i];
+    auto pause = std::chrono::microseconds(200);
+    for (;;) {
+      // `node` is alive here: messages i..n-1 have not completed it yet.
+      kafka::Status st = producer_.produce_borrowed(handle_.get(), event.service, payload, node);
+      if (!st) break;
+      if (!st->retriable()) {
+        rejected_.inc();
+        spdlog::error("kafka: cannot produce event {} to {}: {}", event.id, topic_, st->message);
+        node->done(false);
+        break;
+      }
+      if (stop_.load(std::memory_order_acquire)) {
+        // Shutting down with the queue full: the rest is failed, so re-read after a restart.
+        for (std::size_t rest = i; rest < n; ++rest) node->done(false);
+        return;
+      }
+      // Queue full (the broker is slow or away): wait for delivery reports to make room.
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds(1000));
+    }
   }
 }
 

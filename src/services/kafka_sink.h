@@ -3,10 +3,17 @@
 // and a full producer queue is backpressure on the source, never a drop.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <variant>
+#include <vector>
 
 #include "config/config.h"
 #include "core/error.h"
@@ -20,22 +27,58 @@ class KafkaSink : public EventSink {
  public:
   // Key = the event's service, so one service's events stay ordered in one partition.
   KafkaSink(kafka::Producer& producer, std::string topic);
+  // Stops the batch worker. Batches it had not handed to the producer yet are
+  // never acknowledged, so their sources re-read them: call drain() first.
+  ~KafkaSink() override;
 
   bool send(Envelope& env, std::chrono::milliseconds wait) override;
+
+  // Batches are encoded and produced on the sink's own thread, so a source's
+  // thread only reads and parses: the two halves of the work run on two cores.
+  // Batches are produced in the order they were taken.
+  bool accepts_batches() const override { return handle_ != nullptr; }
+  bool send_batch(EventBatch& batch, std::chrono::milliseconds wait) override;
+  // Waits until every batch taken was handed to the producer (not acknowledged:
+  // Producer::flush waits for that). False on timeout.
+  bool drain(std::chrono::milliseconds timeout);
 
   const std::string& topic() const noexcept { return topic_; }
 
  private:
+  void work();
+  void produce_batch(EventBatch& batch);
+
   kafka::Producer& producer_;
   std::string topic_;
   Counter& rejected_;
+  kafka::Producer::TopicHandle handle_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;     // batch queued, batch taken, worker idle
+  std::deque<EventBatch> queue_;   // taken, not yet produced (bounded)
+  std::vector<EventBatch> spare_;  // produced: their storage goes back to the sources
+  bool busy_ = false;              // the worker holds a batch outside queue_
+  std::atomic<bool> stop_{false};
+  std::vector<std::uint32_t> offsets_;  // worker only: where each payload starts in the arena
+  std::thread worker_;
 };
 
 // A process's way into kafka.topics.raw: its producer and the sink over it,
-// replaced whole when a reload changes `kafka:`.
+// replaced whole when a reload changes `kafka:`. The sink (its encoder thread and
+// topic handle) must go before the producer: members are destroyed in reverse order,
+// and a replacement goes through replace().
 struct RawTopicOutput {
   std::unique_ptr<kafka::Producer> producer;
   std::unique_ptr<KafkaSink> sink;
+
+  RawTopicOutput() = default;
+  RawTopicOutput(RawTopicOutput&&) = default;
+  RawTopicOutput& operator=(RawTopicOutput&& other) noexcept {
+    sink.reset();
+    producer = std::move(other.producer);
+    sink = std::move(other.sink);
+    return *this;
+  }
 };
 std::variant<RawTopicOutput, Error> connect_raw_topic(const config::Config& cfg);
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <spdlog/spdlog.h>
 
 namespace lt::sources {
@@ -61,6 +62,12 @@ std::optional<Error> FileTailSource::start(EventSink& sink) {
   rescan(true);  // "start at end" means the end as of now, not whenever the thread runs
   started_ = true;
   thread_ = named_thread("lt-file-", name(), [this] { run(); });
+  if (store_) {
+    // Saving fsyncs twice: on its own thread, so a slow disk never stalls reading.
+    saver_ = named_thread("lt-ckpt-", name(), [this] {
+      while (!stop_.wait_for(std::chrono::milliseconds(file_.checkpoint_interval_ms))) save_checkpoint(false);
+    });
+  }
   return std::nullopt;
 }
 
@@ -69,6 +76,7 @@ void FileTailSource::stop(std::chrono::milliseconds drain) {
   started_ = false;
   stop_.request();
   if (thread_.joinable()) thread_.join();
+  if (saver_.joinable()) saver_.join();
   const auto deadline = Clock::now() + drain;
   for (auto& f : files_) wait_committed(*f->tracker, f->sent_end.load(), deadline);
   save_checkpoint(true);
@@ -98,7 +106,6 @@ std::size_t FileTailSource::open_files() const {
 
 void FileTailSource::run() {
   auto next_rescan = Clock::now() + std::chrono::milliseconds(file_.rescan_interval_ms);
-  auto next_checkpoint = Clock::now() + std::chrono::milliseconds(file_.checkpoint_interval_ms);
   while (!stop_.requested()) {
     if (Clock::now() >= next_rescan) {
       rescan(false);
@@ -108,10 +115,6 @@ void FileTailSource::run() {
     // Index loop: files are only added by rescan, never during this pass.
     for (std::size_t i = 0; i < files_.size() && !stop_.requested(); ++i) busy |= pump(*files_[i]);
     retire_finished();
-    if (Clock::now() >= next_checkpoint) {
-      save_checkpoint(false);
-      next_checkpoint = Clock::now() + std::chrono::milliseconds(file_.checkpoint_interval_ms);
-    }
     if (!busy) stop_.wait_for(std::chrono::milliseconds(file_.poll_interval_ms));
   }
 }
@@ -190,6 +193,8 @@ void FileTailSource::rewind(TailedFile& f, std::int64_t position) {
   f.sent_end = position;
   f.splitter.reset();
   if (f.joiner) f.joiner->flush();  // discarded: those lines are read again
+  batch_.size = 0;
+  batch_bytes_ = 0;
 }
 
 bool FileTailSource::pump(TailedFile& f) {
@@ -214,12 +219,14 @@ bool FileTailSource::pump(TailedFile& f) {
     f.read_offset += n;
     got = true;
     f.last_data = Clock::now();
+    begin_block();
     Step step = Step::Ok;
     f.splitter.feed(std::string_view(buffer_.data(), static_cast<std::size_t>(n)), base,
                     [&](std::string_view line, std::int64_t end, bool cut) {
                       step = on_line(f, line, end, cut);
                       return step == Step::Ok;
                     });
+    if (step == Step::Ok) step = send_batch(f);
     if (step == Step::Stop) return got;
     if (step == Step::Rewind) {
       rewind(f, f.tracker->committed());
@@ -228,8 +235,10 @@ bool FileTailSource::pump(TailedFile& f) {
   }
   if (!got && f.joiner) {
     if (auto rec = f.joiner->flush_if_idle(Clock::now(), std::chrono::milliseconds(file_.multiline_flush_ms))) {
-      if (emit(f, rec->text, static_cast<std::int64_t>(rec->end_position), rec->truncated) == Step::Rewind)
-        rewind(f, f.tracker->committed());
+      begin_block();
+      Step step = emit(f, rec->text, static_cast<std::int64_t>(rec->end_position), rec->truncated);
+      if (step == Step::Ok) step = send_batch(f);
+      if (step == Step::Rewind) rewind(f, f.tracker->committed());
     }
   }
   return got;
@@ -243,13 +252,42 @@ FileTailSource::Step FileTailSource::on_line(TailedFile& f, std::string_view lin
   return Step::Ok;
 }
 
+void FileTailSource::begin_block() {
+  batching_ = sink_->accepts_batches();
+  block_time_ = now_ns();
+}
+
 FileTailSource::Step FileTailSource::emit(TailedFile& f, std::string_view text, std::int64_t end, bool truncated) {
-  builder_->build(text, f.label, truncated, env_.event);
+  if (batching_) {
+    builder_->build(text, f.label, truncated, batch_.next(), block_time_);
+    batch_end_ = end;
+    batch_bytes_ += text.size();
+    return batch_.size >= kMaxBatchEvents ? send_batch(f) : Step::Ok;
+  }
+  builder_->build(text, f.label, truncated, env_.event, block_time_);
   auto seq = track(*f.tracker, end, stop_, metrics_);
   if (!seq) return stop_.requested() ? Step::Stop : Step::Rewind;
   env_.ack = AckRef{f.tracker, *seq};
   if (!deliver(*sink_, env_, stop_, metrics_, text.size())) return Step::Stop;
   f.sent_end = end;
+  return Step::Ok;
+}
+
+FileTailSource::Step FileTailSource::send_batch(TailedFile& f) {
+  if (batch_.size == 0) return Step::Ok;
+  const std::size_t bytes = std::exchange(batch_bytes_, 0);
+  auto seq = track(*f.tracker, batch_end_, stop_, metrics_);
+  if (!seq) {
+    batch_.size = 0;  // dropped unsent: the rewind reads these lines again
+    return stop_.requested() ? Step::Stop : Step::Rewind;
+  }
+  batch_.ack = AckRef{f.tracker, *seq};
+  if (!deliver_batch(*sink_, batch_, stop_, metrics_, bytes)) {
+    batch_.size = 0;  // never sent: its slot stays pending, so the checkpoint stays before it
+    batch_.ack = AckRef{};
+    return Step::Stop;
+  }
+  f.sent_end = batch_end_;
   return Step::Ok;
 }
 
@@ -266,6 +304,7 @@ void FileTailSource::retire_finished() {
     }
     // Rotated away and quiet: its writer moved on, so an unterminated last line is
     // complete. Send what is pending, and let go once all of it is acknowledged.
+    begin_block();
     Step step = Step::Ok;
     f.splitter.flush_partial(f.read_offset, [&](std::string_view line, std::int64_t end, bool cut) {
       step = on_line(f, line, end, cut);
@@ -275,6 +314,7 @@ void FileTailSource::retire_finished() {
       if (auto rec = f.joiner->flush())
         step = emit(f, rec->text, static_cast<std::int64_t>(rec->end_position), rec->truncated);
     }
+    if (step == Step::Ok) step = send_batch(f);
     if (step != Step::Ok) {
       if (step == Step::Rewind) rewind(f, f.tracker->committed());
       ++i;

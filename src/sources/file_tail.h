@@ -39,6 +39,10 @@ class FileTailSource final : public Source {
   bool pump(TailedFile& f);
   Step on_line(TailedFile& f, std::string_view line, std::int64_t end, bool truncated);
   Step emit(TailedFile& f, std::string_view text, std::int64_t end, bool truncated);
+  // Sends the batch gathered from `f` (sinks that take batches): one ack-window
+  // slot for all of it, ending at the end of its last line.
+  Step send_batch(TailedFile& f);
+  void begin_block();
   void rewind(TailedFile& f, std::int64_t position);
   void retire_finished();
   void save_checkpoint(bool force);
@@ -55,9 +59,15 @@ class FileTailSource final : public Source {
 
   EventSink* sink_ = nullptr;
   Envelope env_;
+  bool batching_ = false;     // the sink takes batches (decided per block)
+  EventBatch batch_;          // lines of the current block, not yet sent
+  std::int64_t batch_end_ = 0;
+  std::size_t batch_bytes_ = 0;
+  TimestampNs block_time_ = 0;  // one clock read per block, for ids and undated lines
   std::string buffer_;
   StopSignal stop_;
   std::thread thread_;
+  std::thread saver_;  // checkpoints every checkpoint_interval_ms
   bool started_ = false;
 };
 

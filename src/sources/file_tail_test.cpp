@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -306,6 +307,77 @@ TEST_F(FileTailTest, AckWindowBoundsInFlightEvents) {
   ASSERT_TRUE(sink.wait_count(50));
   src->stop();
   EXPECT_EQ(sink.count(), 50u);
+}
+
+TEST_F(FileTailTest, BatchingSinkGetsOneAckPerBatchAndTheCheckpointWaitsForIt) {
+  const std::string path = dir_ + "/app.log";
+  std::string text;
+  std::vector<std::int64_t> ends;  // end offset of each line
+  for (int i = 1; i <= 1200; ++i) {
+    text += "line " + std::to_string(i) + "\n";
+    ends.push_back(static_cast<std::int64_t>(text.size()));
+  }
+  append(path, text);
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  auto src = make(testing::unique_name("ft_batch"), fo);
+  TestSink sink(TestSink::Mode::Hold, /*batches=*/true);
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(1200));
+  EXPECT_GE(sink.held(), 3u);  // batches are bounded (512 lines), whatever the block holds
+  EXPECT_EQ(sink.held(), sink.batches_taken());
+  EXPECT_EQ(src->positions().at(0).offset, 0);  // nothing acknowledged, nothing committed
+  EXPECT_FALSE(src->fully_acknowledged());
+  sink.ack_first(1);
+  EXPECT_TRUE(eventually([&] {
+    const auto at = src->positions().at(0).offset;
+    return at > 0 && at < ends.back();
+  }));
+  const auto first = src->positions().at(0).offset;
+  EXPECT_NE(std::find(ends.begin(), ends.end(), first), ends.end()) << "committed mid-line: " << first;
+  sink.ack_held();
+  EXPECT_TRUE(eventually([&] { return src->positions().at(0).offset == ends.back(); }));
+  EXPECT_TRUE(src->fully_acknowledged());
+  EXPECT_TRUE(eventually([&] { return src->metrics().events.value() == 1200u; }));  // counted once the sink took them
+
+  // A failed batch is sent again from its first line: duplicates stay within it.
+  append(path, "tail 1\ntail 2\n");
+  ASSERT_TRUE(sink.wait_count(1202));
+  sink.fail_first_held();
+  sink.set_mode(TestSink::Mode::AckNow);
+  ASSERT_TRUE(sink.wait_count(1204));
+  EXPECT_TRUE(eventually([&] { return src->fully_acknowledged(); }));
+  src->stop();
+  auto msgs = sink.messages();
+  ASSERT_EQ(msgs.size(), 1204u);
+  for (int i = 0; i < 1200; ++i) EXPECT_EQ(msgs[i], "line " + std::to_string(i + 1));
+  EXPECT_EQ(std::vector<std::string>(msgs.begin() + 1200, msgs.end()),
+            (std::vector<std::string>{"tail 1", "tail 2", "tail 1", "tail 2"}));
+}
+
+TEST_F(FileTailTest, BatchingSinkFollowsRotationAndPausesWhenRefused) {
+  const std::string path = dir_ + "/app.log";
+  append(path, "a1\na2\n");
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  auto src = make(testing::unique_name("ft_batch_rot"), fo);
+  TestSink sink(TestSink::Mode::Refuse, /*batches=*/true);
+  ASSERT_FALSE(src->start(sink));
+  EXPECT_TRUE(eventually([&] { return src->metrics().paused.value() == 1.0 && sink.refused() > 2; }));
+  EXPECT_EQ(sink.count(), 0u);
+  sink.set_mode(TestSink::Mode::AckNow);
+  ASSERT_TRUE(sink.wait_count(2));
+  fs::rename(path, path + ".1");
+  append(path + ".1", "a3\n");  // written by the old writer after the rename
+  append(path, "b1\n");
+  ASSERT_TRUE(sink.wait_count(4));
+  EXPECT_TRUE(eventually([&] { return src->fully_acknowledged(); }));
+  src->stop();
+  auto msgs = sink.messages();
+  std::sort(msgs.begin() + 2, msgs.end());  // the two files are read in either order
+  EXPECT_EQ(msgs, (std::vector<std::string>{"a1", "a2", "a3", "b1"}));
 }
 
 TEST_F(FileTailTest, CountsParseErrorsButKeepsTheLine) {

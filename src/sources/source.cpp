@@ -88,7 +88,8 @@ EventBuilder::EventBuilder(const SourceOptions& options, std::unique_ptr<parsers
       metrics_(metrics),
       host_(options.host.empty() ? local_host_name() : options.host) {}
 
-void EventBuilder::build(std::string_view record, std::string_view source_label, bool truncated, LogEvent& out) {
+void EventBuilder::build(std::string_view record, std::string_view source_label, bool truncated, LogEvent& out,
+                         TimestampNs now) {
   if (record.size() > options_.max_line_bytes) {
     record = truncate_utf8(record, options_.max_line_bytes);
     truncated = true;
@@ -103,8 +104,9 @@ void EventBuilder::build(std::string_view record, std::string_view source_label,
   } else {
     append_sanitized_utf8(record, out.message);
   }
-  if (out.timestamp == 0) out.timestamp = now_ns();
-  if (out.id.empty()) out.id = new_event_id();
+  if (now == 0 && (out.timestamp == 0 || out.id.empty())) now = now_ns();
+  if (out.timestamp == 0) out.timestamp = now;
+  if (out.id.empty()) assign_event_id(now, out.id);
   if (truncated) {
     out.set_attribute("truncated", "true", AttrType::Bool);
     metrics_.truncated.inc();
@@ -131,10 +133,13 @@ std::optional<std::uint64_t> track(AckTracker& tracker, std::int64_t end_positio
   return std::nullopt;
 }
 
-bool deliver(EventSink& sink, Envelope& env, StopSignal& stop, SourceMetrics& metrics, std::size_t raw_bytes) {
+namespace {
+// Offers to the sink until it takes (the source is paused meanwhile); false when stop was requested.
+template <typename Offer>
+bool offer_until_taken(Offer&& offer, StopSignal& stop, SourceMetrics& metrics) {
   bool paused = false;
   for (;;) {
-    if (sink.send(env, std::chrono::milliseconds(paused ? 100 : 0))) break;
+    if (offer(std::chrono::milliseconds(paused ? 100 : 0))) break;
     if (!paused) {
       metrics.paused.set(1);
       paused = true;
@@ -146,7 +151,25 @@ bool deliver(EventSink& sink, Envelope& env, StopSignal& stop, SourceMetrics& me
     }
   }
   if (paused) metrics.paused.set(0);
+  return true;
+}
+}  // namespace
+
+bool deliver(EventSink& sink, Envelope& env, StopSignal& stop, SourceMetrics& metrics, std::size_t raw_bytes) {
+  if (!offer_until_taken([&](std::chrono::milliseconds wait) { return sink.send(env, wait); }, stop, metrics))
+    return false;
   metrics.events.inc();
+  metrics.bytes.inc(raw_bytes);
+  return true;
+}
+
+bool deliver_batch(EventSink& sink, EventBatch& batch, StopSignal& stop, SourceMetrics& metrics,
+                   std::size_t raw_bytes) {
+  const std::size_t n = batch.size;
+  if (!offer_until_taken([&](std::chrono::milliseconds wait) { return sink.send_batch(batch, wait); }, stop,
+                         metrics))
+    return false;
+  metrics.events.inc(n);
   metrics.bytes.inc(raw_bytes);
   return true;
 }

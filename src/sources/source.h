@@ -167,7 +167,10 @@ using ParserFactory = std::function<std::unique_ptr<parsers::LineParser>()>;
 class EventBuilder {
  public:
   EventBuilder(const SourceOptions& options, std::unique_ptr<parsers::LineParser> parser, SourceMetrics& metrics);
-  void build(std::string_view record, std::string_view source_label, bool truncated, LogEvent& out);
+  // `now` (0 = read the clock) stamps the id and a record without a time: a
+  // source reading a block of lines reads the clock once for all of them.
+  void build(std::string_view record, std::string_view source_label, bool truncated, LogEvent& out,
+             TimestampNs now = 0);
 
  private:
   const SourceOptions& options_;
@@ -184,6 +187,12 @@ std::optional<std::uint64_t> track(AckTracker& tracker, std::int64_t end_positio
 // Hands the envelope to the sink, retrying while it refuses (the source is
 // paused meanwhile). False only when stop was requested. Counts events/bytes.
 bool deliver(EventSink& sink, Envelope& env, StopSignal& stop, SourceMetrics& metrics, std::size_t raw_bytes);
+// Events per EventBatch at most: a read block holds a few thousand typical lines,
+// and several batches per block keep the reading thread and the sink's encoder busy together.
+inline constexpr std::size_t kMaxBatchEvents = 512;
+// The same for a batch (EventSink::send_batch); counts its events and bytes.
+bool deliver_batch(EventSink& sink, EventBatch& batch, StopSignal& stop, SourceMetrics& metrics,
+                   std::size_t raw_bytes);
 // Waits until `tracker` committed `position` (or failed) or the deadline passed.
 bool wait_committed(const AckTracker& tracker, std::int64_t position, std::chrono::steady_clock::time_point deadline);
 

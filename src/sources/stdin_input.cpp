@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <utility>
 #include <spdlog/spdlog.h>
 
 #include "parsers/multiline.h"
@@ -41,18 +42,50 @@ void StdinSource::run() {
     joiner.emplace(std::move(std::get<parsers::MultilineAssembler>(made)));
   }
   Envelope env;
-  auto emit = [&](std::string_view text, std::int64_t end, bool truncated) {
-    builder.build(text, "stdin", truncated, env.event);
+  // With a sink that takes batches: the lines of one read, one acknowledgement for all.
+  EventBatch batch;
+  bool batching = false;
+  std::int64_t batch_end = 0;
+  std::size_t batch_bytes = 0;
+  TimestampNs now = 0;  // one clock read per read(), for ids and undated lines
+  auto begin_chunk = [&] {
+    batching = sink_->accepts_batches();
+    now = now_ns();
+  };
+  auto track_end = [&](std::int64_t end) -> std::optional<std::uint64_t> {
     auto seq = track(*tracker_, end, stop_, metrics_);
-    if (!seq) {
-      if (stop_.requested()) return false;
-      // A pipe cannot be read again: report the loss through fully_acknowledged().
-      spdlog::error("source {}: a line from stdin failed delivery and cannot be re-read", name());
-      lost_ = true;
-      tracker_->reset(sent_.load());
-      seq = tracker_->try_track(end);
-      if (!seq) return false;
+    if (seq || stop_.requested()) return seq;
+    // A pipe cannot be read again: report the loss through fully_acknowledged().
+    spdlog::error("source {}: lines from stdin failed delivery and cannot be re-read", name());
+    lost_ = true;
+    tracker_->reset(sent_.load());
+    return tracker_->try_track(end);
+  };
+  auto send_batch = [&] {
+    if (batch.size == 0) return true;
+    const std::size_t bytes = std::exchange(batch_bytes, 0);
+    auto seq = track_end(batch_end);
+    if (seq) {
+      batch.ack = AckRef{tracker_, *seq};
+      if (deliver_batch(*sink_, batch, stop_, metrics_, bytes)) {
+        sent_ = batch_end;
+        return true;
+      }
     }
+    batch.size = 0;
+    batch.ack = AckRef{};
+    return false;
+  };
+  auto emit = [&](std::string_view text, std::int64_t end, bool truncated) {
+    if (batching) {
+      builder.build(text, "stdin", truncated, batch.next(), now);
+      batch_end = end;
+      batch_bytes += text.size();
+      return batch.size < kMaxBatchEvents || send_batch();
+    }
+    builder.build(text, "stdin", truncated, env.event, now);
+    auto seq = track_end(end);
+    if (!seq) return false;
     env.ack = AckRef{tracker_, *seq};
     if (!deliver(*sink_, env, stop_, metrics_, text.size())) return false;
     sent_ = end;
@@ -76,8 +109,10 @@ void StdinSource::run() {
     if (rc <= 0) {
       if (joiner) {
         if (auto rec = joiner->flush_if_idle(parsers::MultilineAssembler::Clock::now(),
-                                             std::chrono::milliseconds(stdin_.multiline_flush_ms)))
-          emit(rec->text, static_cast<std::int64_t>(rec->end_position), rec->truncated);
+                                             std::chrono::milliseconds(stdin_.multiline_flush_ms))) {
+          begin_chunk();
+          if (emit(rec->text, static_cast<std::int64_t>(rec->end_position), rec->truncated)) send_batch();
+        }
       }
       continue;
     }
@@ -87,13 +122,18 @@ void StdinSource::run() {
       spdlog::error("source {}: read: {}", name(), std::strerror(errno));
       break;
     }
+    begin_chunk();
     if (n == 0) {  // EOF: the last line may lack its newline; nothing more will join a pending event
-      if (splitter.flush_partial(offset, on_line) && joiner) {
-        if (auto rec = joiner->flush()) emit(rec->text, static_cast<std::int64_t>(rec->end_position), rec->truncated);
+      bool ok = splitter.flush_partial(offset, on_line);
+      if (ok && joiner) {
+        if (auto rec = joiner->flush())
+          ok = emit(rec->text, static_cast<std::int64_t>(rec->end_position), rec->truncated);
       }
+      if (ok) send_batch();
       break;
     }
-    if (!splitter.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)), offset, on_line)) break;
+    if (!splitter.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)), offset, on_line) || !send_batch())
+      break;
     offset += n;
   }
   eof_ = true;

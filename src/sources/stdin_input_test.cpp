@@ -37,6 +37,29 @@ std::unique_ptr<StdinSource> make(const std::string& name, int fd, const std::st
   return std::make_unique<StdinSource>(common, so, testing::message_parser);
 }
 
+TEST(StdinSource, BatchingSinkGetsEveryLineInOrderAndFinishesOnItsAcks) {
+  Pipe pipe;
+  auto src = make(testing::unique_name("stdin_batch"), pipe.fds[0]);
+  TestSink sink(TestSink::Mode::Hold, /*batches=*/true);
+  ASSERT_FALSE(src->start(sink));
+  std::string text;
+  for (int i = 0; i < 1500; ++i) text += "l" + std::to_string(i) + "\n";
+  pipe.write(text + "last without newline");
+  pipe.close_write();
+  ASSERT_TRUE(sink.wait_count(1501));
+  EXPECT_GE(sink.batches_taken(), 3u);  // at most 512 lines per batch
+  EXPECT_FALSE(src->finished());        // nothing acknowledged yet
+  sink.ack_held();
+  EXPECT_TRUE(eventually([&] { return src->finished(); }));
+  EXPECT_TRUE(src->fully_acknowledged());
+  src->stop();
+  const auto msgs = sink.messages();
+  ASSERT_EQ(msgs.size(), 1501u);
+  for (int i = 0; i < 1500; ++i) EXPECT_EQ(msgs[i], "l" + std::to_string(i));
+  EXPECT_EQ(msgs.back(), "last without newline");
+  EXPECT_EQ(src->metrics().events.value(), 1501u);
+}
+
 TEST(StdinSource, ReadsUntilEofAndFinishesWhenAllAcknowledged) {
   Pipe pipe;
   auto src = make(testing::unique_name("stdin_basic"), pipe.fds[0]);

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/pipeline.h"
@@ -20,7 +21,34 @@ class TestSink final : public EventSink {
  public:
   enum class Mode { AckNow, Hold, Refuse };
 
-  explicit TestSink(Mode mode = Mode::AckNow) : mode_(mode) {}
+  // `batches`: takes EventBatches (one held ack per batch), as the Kafka sink does.
+  explicit TestSink(Mode mode = Mode::AckNow, bool batches = false) : mode_(mode), batches_(batches) {}
+
+  bool accepts_batches() const override { return batches_; }
+  bool send_batch(EventBatch& batch, std::chrono::milliseconds wait) override {
+    std::unique_lock lock(mu_);
+    if (!batches_ || !cv_.wait_for(lock, wait, [&] { return mode_ != Mode::Refuse; })) {
+      ++refused_;
+      return false;
+    }
+    for (std::size_t i = 0; i < batch.size; ++i) events_.push_back(batch.events[i]);
+    batch.size = 0;
+    AckRef ack = std::exchange(batch.ack, AckRef{});
+    ++batches_taken_;
+    if (mode_ == Mode::Hold) {
+      held_.push_back(std::move(ack));
+      cv_.notify_all();
+      return true;
+    }
+    cv_.notify_all();
+    lock.unlock();
+    ack.ack();
+    return true;
+  }
+  std::size_t batches_taken() const {
+    std::lock_guard lock(mu_);
+    return batches_taken_;
+  }
 
   bool send(Envelope& env, std::chrono::milliseconds wait) override {
     std::unique_lock lock(mu_);
@@ -110,6 +138,8 @@ class TestSink final : public EventSink {
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   Mode mode_;
+  bool batches_ = false;
+  std::size_t batches_taken_ = 0;
   std::vector<LogEvent> events_;
   std::deque<AckRef> held_;
   std::size_t refused_ = 0;
