@@ -165,6 +165,39 @@ TEST(GeneratorSource, LimitAndStormEventsReachTheSink) {
   EXPECT_EQ(src.metrics().events.value(), 5000u);
 }
 
+TEST(GeneratorSource, BatchingSinkGetsEveryEventOnceAndFinishesOnItsAcks) {
+  GeneratorOptions o;
+  o.rate = 0;
+  o.limit = 3000;
+  GeneratorSource src(common(testing::unique_name("gen_batch")), o);
+  TestSink sink(TestSink::Mode::Hold, /*batches=*/true);
+  ASSERT_FALSE(src.start(sink));
+  ASSERT_TRUE(sink.wait_count(3000));
+  EXPECT_GE(sink.batches_taken(), 6u);  // at most 512 events per batch
+  EXPECT_FALSE(src.finished());         // none acknowledged yet
+  sink.ack_held();
+  EXPECT_TRUE(eventually([&] { return src.finished() && src.fully_acknowledged(); }));
+  src.stop();
+  EXPECT_EQ(sink.count(), 3000u);  // the limit holds across batches
+  std::set<std::string> ids;
+  for (const auto& e : sink.events()) ids.insert(e.id);
+  EXPECT_EQ(ids.size(), 3000u);
+  EXPECT_EQ(src.metrics().events.value(), 3000u);
+}
+
+TEST(GeneratorSource, BatchingSinkDoesNotHoldPacedEventsBackForAFullBatch) {
+  GeneratorOptions o;
+  o.rate = 200;
+  GeneratorSource src(common(testing::unique_name("gen_batch_rate")), o);
+  TestSink sink(TestSink::Mode::AckNow, /*batches=*/true);
+  ASSERT_FALSE(src.start(sink));
+  ASSERT_TRUE(sink.wait_count(100));
+  src.stop();
+  // Each batch is sent before the generator waits for the next due event.
+  EXPECT_GT(sink.batches_taken(), 1u);
+  EXPECT_LT(sink.count(), 512u);
+}
+
 TEST(GeneratorSource, RateIsRespectedInRealTime) {
   GeneratorOptions o;
   o.rate = 200;
