@@ -13,6 +13,7 @@
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
 #include "services/config_map.h"
+#include "services/kafka_check.h"
 #include "services/record_processor.h"
 
 namespace lt::cmd {
@@ -42,6 +43,10 @@ int run_replay(const ReplayArgs& args) {
     since_ms = *ts / 1'000'000;
   }
   const auto client = services::kafka_client(cfg.kafka);
+  if (auto e = services::check_kafka(client, "dlq replay")) {
+    spdlog::error("kafka: {}", e->message);
+    return 1;
+  }
   kafka::ConsumerOptions copts;
   std::random_device rd;
   copts.group_id = "logtracer-dlq-replay-" + std::to_string(rd());  // never commits: a fresh group reads from the start

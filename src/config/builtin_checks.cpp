@@ -45,6 +45,10 @@ void check_kafka_security(const Config& config, Diagnostics& diags) {
   if (sec.protocol == "sasl_plaintext") {
     diags.warning("kafka.security.protocol", "kafka.security: sasl_plaintext sends credentials unencrypted");
   }
+  if (tls && !sec.verify_hostname) {
+    diags.warning("kafka.security.verify_hostname",
+                  "kafka.security: verify_hostname is off: any certificate the CA signed is accepted for any broker");
+  }
 }
 
 // Binding beyond loopback without protection must be a visible, explicit decision.

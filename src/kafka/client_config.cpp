@@ -21,11 +21,22 @@ void log_to_spdlog(const rd_kafka_t* rk, int level, const char* facility, const 
 
 }  // namespace
 
+bool is_secret_property(std::string_view name) {
+  for (std::string_view marker : {"password", "secret", "jaas", "oauthbearer.config", "key.pem"}) {
+    if (name.find(marker) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 Status set_property(rd_kafka_conf_t* conf, std::string_view name, std::string_view value) {
   char reason[512];
   const std::string key(name);
   const std::string val(value);
   if (rd_kafka_conf_set(conf, key.c_str(), val.c_str(), reason, sizeof reason) != RD_KAFKA_CONF_OK) {
+    // librdkafka's reason may quote the value too: drop it whole for a secret.
+    if (is_secret_property(key)) {
+      return Error::permanent("kafka.config", "kafka property '" + key + "': invalid value (not shown: secret)");
+    }
     return Error::permanent("kafka.config",
                             "kafka property '" + key + "' = '" + val + "': " + reason);
   }

@@ -42,7 +42,12 @@ using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, Partit
 
 using Property = std::pair<std::string, std::string>;
 
-// Sets one property; the error names the property and librdkafka's reason.
+// Properties whose values never appear in an error or a log line (passwords, secrets,
+// JAAS and OAuth settings, an inline private key).
+bool is_secret_property(std::string_view name);
+
+// Sets one property; the error names the property and librdkafka's reason (and the
+// value, unless is_secret_property).
 Status set_property(rd_kafka_conf_t* conf, std::string_view name, std::string_view value);
 
 // Hook for the `kafka.security` section (TLS, SASL): translates it into

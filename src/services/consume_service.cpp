@@ -5,6 +5,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "services/kafka_check.h"
 #include "sources/source.h"
 
 namespace lt::services {
@@ -140,6 +141,7 @@ ConsumeService::~ConsumeService() {
 }
 
 std::optional<Error> ConsumeService::start() {
+  if (auto e = check_kafka(options_.client, "consume")) return e;
   kafka::ProducerOptions popts = options_.producer;
   if (options_.exactly_once) {
     std::random_device rd;

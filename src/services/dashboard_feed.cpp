@@ -11,6 +11,7 @@
 #include "core/json_codec.h"
 #include "core/time.h"
 #include "services/config_map.h"
+#include "services/kafka_check.h"
 
 namespace lt::services {
 namespace {
@@ -69,6 +70,7 @@ std::variant<std::unique_ptr<DashboardFeed>, Error> DashboardFeed::create(const 
   // Notice topics created after we subscribed within seconds, not librdkafka's default 5 minutes.
   if (!cfg.kafka.properties.count("topic.metadata.refresh.interval.ms"))
     kc.properties["topic.metadata.refresh.interval.ms"] = "5000";
+  if (auto e = check_kafka(kc, "dashboard")) return Error::permanent(e->code, "dashboard: kafka: " + e->message);
   kafka::ConsumerOptions co;
   char hostname[256] = {};
   gethostname(hostname, sizeof hostname - 1);

@@ -8,6 +8,7 @@
 
 #include "core/json_codec.h"
 #include "services/config_map.h"
+#include "services/kafka_check.h"
 
 namespace lt::services {
 
@@ -177,7 +178,9 @@ void KafkaSink::produce_batch(EventBatch& batch) {
 }
 
 std::variant<RawTopicOutput, Error> connect_raw_topic(const config::Config& cfg) {
-  auto producer = kafka::Producer::create(kafka_client(cfg.kafka), kafka_producer(cfg.kafka, &cfg.producer));
+  const auto client = kafka_client(cfg.kafka);
+  if (auto e = check_kafka(client, "kafka producer")) return *e;
+  auto producer = kafka::Producer::create(client, kafka_producer(cfg.kafka, &cfg.producer));
   if (!producer) return producer.error();
   RawTopicOutput out;
   out.producer = std::move(producer).value();
