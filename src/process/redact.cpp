@@ -12,21 +12,6 @@ bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) noexcept {
   return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-// `needle` is lower case. Cheaper than a regex for the fast path: most messages
-// carry no token and are rejected by the first-byte scan.
-bool contains_icase(std::string_view text, std::string_view needle) noexcept {
-  if (needle.size() > text.size()) return false;
-  const char first = needle[0];
-  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
-    if (lower(text[i]) != first) continue;
-    std::size_t k = 1;
-    while (k < needle.size() && lower(text[i + k]) == needle[k]) ++k;
-    if (k == needle.size()) return true;
-  }
-  return false;
-}
 
 bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_email_local(char c) noexcept {  // [A-Za-z0-9._%+-]
@@ -113,7 +98,10 @@ bool luhn_valid(std::string_view digits) noexcept {
   return count > 0 && sum % 10 == 0;
 }
 
-Redact::Redact(RedactOptions options) : options_(std::move(options)) {}
+// The words are searched before their regexes run, sixteen bytes at a time
+// (most messages hold neither, and a regex search costs far more than the scan).
+Redact::Redact(RedactOptions options)
+    : options_(std::move(options)), authorization_word_("authorization", true), bearer_word_("bearer", true) {}
 Redact::~Redact() = default;
 
 std::variant<std::unique_ptr<Redact>, Error> Redact::create(RedactOptions options, MetricsRegistry& metrics) {
@@ -244,9 +232,9 @@ std::size_t Redact::redact(std::string& text) const {
     n += apply(url_password_.re, url_password_.rewrite, url_password_.counter, text);
   if (options_.emails && has_at) n += redact_emails(text);
   if (options_.bearer_tokens) {
-    if (contains_icase(text, "authorization"))
+    if (authorization_word_.find(text) != std::string::npos)
       n += apply(authorization_.re, authorization_.rewrite, authorization_.counter, text);
-    if (contains_icase(text, "bearer")) n += apply(bearer_.re, bearer_.rewrite, bearer_.counter, text);
+    if (bearer_word_.find(text) != std::string::npos) n += apply(bearer_.re, bearer_.rewrite, bearer_.counter, text);
   }
   if (options_.card_numbers) n += redact_cards(text);
   for (const auto& rule : custom_) n += apply(rule.re, rule.rewrite, rule.counter, text);

@@ -12,6 +12,7 @@
 
 #include "core/metrics.h"
 #include "process/processor.h"
+#include "query/text_search.h"
 
 namespace lt {
 
@@ -60,6 +61,7 @@ class Redact final : public Processor {
   RedactOptions options_;
   bool all_attributes_ = false;
   Rule url_password_, authorization_, bearer_;
+  query::Substring authorization_word_, bearer_word_;  // case-insensitive
   Counter* email_ = nullptr;
   Counter* cards_ = nullptr;
   std::vector<Rule> custom_;
