@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <map>
+#include <random>
 #include <set>
 
 #include "config/load.h"
@@ -31,16 +32,47 @@ using kafka::testing::unique_name;
 using kafka::testing::wait_until;
 using lt::testing::write_file;
 
-// Fixed ports away from the shared broker's 9092/9093 (a range no other test uses).
-constexpr int kPlainPort = 19180;
-constexpr int kControllerPort = 19181;
-constexpr int kSecurePort = 19182;  // SSL; +1 MTLS, +2 SASL_SSL, +3 WRONGHOST, +4 EXPIRED
-constexpr auto kFailFast = 20s;     // bound on a failing start (it takes about half a second)
+constexpr auto kFailFast = 20s;  // bound on a failing start (it takes about half a second)
+
+// The broker of this run: its own data dir and seven consecutive free ports (PLAINTEXT,
+// controller, then the secure base N: SSL; N+1 MTLS, N+2 SASL_SSL, N+3 WRONGHOST,
+// N+4 EXPIRED), so that two runs at once (two checkouts on one machine) never meet.
+struct BrokerPlace {
+  std::string dir;
+  int port = 0;
+};
+BrokerPlace place;
+
+bool port_free(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// Below Linux's ephemeral range (32768+), where outgoing connections take their ports.
+int free_port_run(int count) {
+  std::mt19937 rng{std::random_device{}()};
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const int base = std::uniform_int_distribution<int>(20000, 32000)(rng);
+    bool all = true;
+    for (int i = 0; i < count && all; ++i) all = port_free(base + i);
+    if (all) return base;
+  }
+  return 0;
+}
+
+int plain_port() { return place.port; }
+int secure_port() { return place.port + 2; }
 
 std::string script_env() {
-  return "LT_KAFKA_DIR=/tmp/lt-kafka-secure-it LT_KAFKA_PORT=" + std::to_string(kPlainPort) +
-         " LT_KAFKA_CONTROLLER_PORT=" + std::to_string(kControllerPort) +
-         " LT_KAFKA_SECURE_PORT=" + std::to_string(kSecurePort) + " LT_KAFKA_HEAP=256m ";
+  return "LT_KAFKA_DIR=" + place.dir + " LT_KAFKA_PORT=" + std::to_string(place.port) +
+         " LT_KAFKA_CONTROLLER_PORT=" + std::to_string(place.port + 1) +
+         " LT_KAFKA_SECURE_PORT=" + std::to_string(secure_port()) + " LT_KAFKA_HEAP=256m ";
 }
 
 // `scripts/kafka action` for this broker; output appended to its log.
@@ -84,16 +116,22 @@ struct Security {
 class KafkaSecurity : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    log_ = new std::string("/tmp/lt-kafka-secure-it.script.log");
-    std::remove(log_->c_str());
+    char tmpl[] = "/tmp/lt-kafka-secure-it-XXXXXX";
+    place.dir = ::mkdtemp(tmpl);
+    log_ = new std::string(place.dir + ".script.log");
     const auto t0 = Clock::now();
-    started_ = run_script("start", *log_) == 0;
+    // A port taken between the check and the broker's bind: once more on other ports.
+    for (int attempt = 0; attempt < 2 && !started_; ++attempt) {
+      place.port = free_port_run(7);
+      started_ = place.port != 0 && run_script("start", *log_) == 0;
+    }
     env_ = new std::map<std::string, std::string>(secure_env());
     std::printf("[ security ] broker with secure listeners started in %lld ms\n",
                 static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count()));
   }
   static void TearDownTestSuite() {
     run_script("reset", *log_);  // stop, and delete the data and the generated keys
+    if (::testing::UnitTest::GetInstance()->Passed()) std::remove(log_->c_str());
     delete env_;
     delete log_;
   }
@@ -123,7 +161,7 @@ class KafkaSecurity : public ::testing::Test {
     add("sasl_mechanism", s.sasl_mechanism);
     add("username", s.username);
     add("password", s.password);
-    y += "producer:\n  admin: {listen: \"\"}\n  checkpoint_dir: /tmp/lt-kafka-secure-it/checkpoints\n"
+    y += "producer:\n  admin: {listen: \"\"}\n  checkpoint_dir: " + place.dir + "/checkpoints\n"
          "consumer:\n  group_id: " + unique_name("it.sec.group") + "\n  admin: {listen: \"\"}\n";
     return y;
   }
@@ -233,7 +271,7 @@ TEST_F(KafkaSecurity, ProduceAndConsumeBinariesOverTlsWithHostnameVerification) 
   const std::string processed = unique_name("it.sec.processed");
   const auto cfg = dir.file("tls.yaml");
   // localhost: the broker certificate's DNS name; the broker advertises 127.0.0.1 (its IP name).
-  write_file(cfg, config_yaml("localhost:" + std::to_string(kSecurePort), tls(), raw, processed));
+  write_file(cfg, config_yaml("localhost:" + std::to_string(secure_port()), tls(), raw, processed));
 
   Child produce({"produce", "--config", cfg, "--stdin", "--service", "tls-it"}, dir.file("produce.log"), true);
   for (int i = 0; i < 10; ++i) produce.write_stdin("tls event " + std::to_string(i) + "\n");
@@ -268,7 +306,7 @@ TEST_F(KafkaSecurity, ProduceAndConsumeBinariesOverTlsWithHostnameVerification) 
 
 TEST_F(KafkaSecurity, LibraryRoundTripOverTlsByIpAndByName) {
   library_roundtrip(env("LT_KAFKA_SSL_BROKERS"), tls());
-  EXPECT_FALSE(kafka::check_connection(client_for("localhost:" + std::to_string(kSecurePort), tls()), 20s));
+  EXPECT_FALSE(kafka::check_connection(client_for("localhost:" + std::to_string(secure_port()), tls()), 20s));
 }
 
 TEST_F(KafkaSecurity, MutualTlsWithAPlainKey) {
@@ -379,7 +417,7 @@ TEST_F(KafkaSecurity, BadSaslPasswordFailsForEachMechanismWithoutEchoingIt) {
 TEST_F(KafkaSecurity, PlaintextClientOnTheTlsListenerAndTlsClientOnThePlaintextOne) {
   auto out = expect_fails_fast("produce", config_yaml(env("LT_KAFKA_SSL_BROKERS"), {.protocol = "plaintext"}, "it.sec.x"));
   EXPECT_THAT(out, HasSubstr("check kafka.security.protocol (now 'plaintext')"));
-  out = expect_fails_fast("produce", config_yaml("127.0.0.1:" + std::to_string(kPlainPort), tls(), "it.sec.x"));
+  out = expect_fails_fast("produce", config_yaml("127.0.0.1:" + std::to_string(plain_port()), tls(), "it.sec.x"));
   EXPECT_THAT(out, HasSubstr("the listener does not seem to speak TLS"));
 }
 
