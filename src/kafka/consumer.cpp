@@ -173,6 +173,7 @@ void Consumer::handle_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partitio
   metrics_.rebalances.fetch_add(1, std::memory_order_relaxed);
 
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (options_.hooks.start_offsets) choose_start_offsets(partitions);
     if (cooperative) {
       if (rd_kafka_error_t* error = rd_kafka_incremental_assign(rk, partitions)) {
         spdlog::error("kafka incremental assign of {} failed: {}", describe(list),
@@ -215,6 +216,15 @@ void Consumer::handle_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partitio
 
   spdlog::error("kafka rebalance error: {}", rd_kafka_err2str(err));
   rd_kafka_assign(rk, nullptr);
+}
+
+void Consumer::choose_start_offsets(rd_kafka_topic_partition_list_t* partitions) {
+  auto chosen = from_partition_list(partitions);
+  options_.hooks.start_offsets(chosen);
+  // librdkafka fetches each partition from the offset it is assigned with.
+  for (int i = 0; i < partitions->cnt && static_cast<std::size_t>(i) < chosen.size(); ++i)
+    partitions->elems[i].offset = chosen[static_cast<std::size_t>(i)].offset;
+  spdlog::debug("kafka {} start offsets: {}", options_.group_id, describe(chosen));
 }
 
 Status Consumer::store_offset(std::string_view topic, std::int32_t partition, std::int64_t next_offset) {

@@ -50,7 +50,18 @@ class Message {
 
 // Run on the thread that calls poll() (or close()), during the rebalance.
 struct RebalanceHooks {
-  // After the partitions were added to the assignment (seek/pause work here).
+  // Before newly assigned partitions join the assignment: set each one's `offset`
+  // to where fetching starts (an absolute offset, or RD_KAFKA_OFFSET_BEGINNING /
+  // _END / RD_KAFKA_OFFSET_TAIL(n)). Left RD_KAFKA_OFFSET_INVALID, a partition
+  // resumes from the group's committed offset (auto_offset_reset without one).
+  // Starting offsets this way, rather than seek() in on_assigned, never races the
+  // fetcher (librdkafka refuses seeks on partitions it is still starting: _STATE).
+  // Gets the added partitions: under the eager protocol that is the whole new
+  // assignment (the old one was dropped), so an owner that must not re-read
+  // remembers its own positions. Unset: committed offsets, as for consume.
+  std::function<void(std::vector<TopicPartition>&)> start_offsets;
+  // After the partitions were added to the assignment (pause works here; choose
+  // where they start with start_offsets).
   std::function<void(const std::vector<TopicPartition>&)> on_assigned;
   // Before the partitions leave the assignment: finish or abandon their work and
   // store offsets now; they are committed right after. `lost` = the group moved
@@ -142,6 +153,7 @@ class Consumer {
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                            rd_kafka_topic_partition_list_t* partitions, void* opaque);
   void handle_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
+  void choose_start_offsets(rd_kafka_topic_partition_list_t* partitions);
   Status commit_stored(std::string_view why);
   Status store(rd_kafka_topic_partition_list_t* list);
 

@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <map>
+#include <optional>
 
 #include "core/json_codec.h"
 #include "core/time.h"
@@ -37,29 +38,86 @@ dashboard::DeadLetter dead_letter_from(const kafka::Message& m) {
   return d;
 }
 
-// Starts each assigned partition at the first record newer than `since_ms`, so a
-// restart rebuilds the window from `dashboard.history` instead of all retention.
-void seek_to_time(kafka::Consumer& consumer, const std::vector<kafka::TopicPartition>& parts, std::int64_t since_ms) {
-  if (parts.empty()) return;
-  std::vector<kafka::TopicPartition> query = parts;
-  for (auto& tp : query) tp.offset = since_ms;
-  auto list = kafka::to_partition_list(query);
-  if (rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(consumer.handle(), list.get(), 5000)) {
-    spdlog::warn("dashboard: offsets for time failed ({}); reading from the earliest retained record",
-                 rd_kafka_err2str(err));
-    return;
-  }
-  for (const auto& tp : kafka::from_partition_list(list.get())) {
-    if (tp.offset < 0) continue;  // no record that new: the default (earliest) reads nothing old anyway
-    if (auto st = consumer.seek(tp, std::chrono::milliseconds(5000)))
-      spdlog::warn("dashboard: seek {}[{}] to {} failed: {}", tp.topic, tp.partition, tp.offset, st->message);
-  }
-}
+// Bounds each broker lookup made while choosing start offsets (it runs inside the
+// rebalance callback, on the polling thread).
+constexpr int kLookupTimeoutMs = 5000;
 
 }  // namespace
 
 DashboardFeed::DashboardFeed(const config::Config& cfg, dashboard::Dashboard& dashboard)
-    : topics_(cfg.kafka.topics), history_(cfg.dashboard.history), dashboard_(dashboard) {}
+    : topics_(cfg.kafka.topics),
+      history_(cfg.dashboard.history),
+      window_events_(cfg.dashboard.window_events),
+      since_ms_(now_ns() / 1'000'000 - history_.count()),
+      dashboard_(dashboard) {}
+
+std::int64_t DashboardFeed::fallback_offset(const std::string& topic) const {
+  // The window never holds more than window_events processed events, and the newest
+  // N overall are among the newest N of each partition.
+  if (topic == topics_.processed && window_events_ > 0)
+    return RD_KAFKA_OFFSET_TAIL(static_cast<std::int64_t>(window_events_));
+  return RD_KAFKA_OFFSET_BEGINNING;
+}
+
+void DashboardFeed::choose_start_offsets(std::vector<kafka::TopicPartition>& parts) {
+  // Partitions read before (an eager rebalance hands them back) continue where they were.
+  std::vector<kafka::TopicPartition*> by_time;
+  for (auto& tp : parts) {
+    auto it = next_offset_.find({tp.topic, tp.partition});
+    if (it != next_offset_.end()) {
+      tp.offset = it->second;
+    } else {
+      by_time.push_back(&tp);
+    }
+  }
+  if (by_time.empty()) return;
+  // The others start at their first record stamped at or after since_ms_ (timestamps
+  // in place of offsets in the query list; the answer replaces them).
+  using Found = std::optional<std::vector<kafka::TopicPartition>>;
+  auto lookup = [&](const std::vector<kafka::TopicPartition*>& which) -> Found {
+    std::vector<kafka::TopicPartition> query;
+    for (const auto* tp : which) query.push_back({tp->topic, tp->partition, since_ms_});
+    auto list = kafka::to_partition_list(query);
+    if (rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(consumer_->handle(), list.get(), kLookupTimeoutMs)) {
+      spdlog::warn("dashboard: offsets for time failed ({}); starting from the fallback offsets",
+                   rd_kafka_err2str(err));
+      return std::nullopt;
+    }
+    std::vector<kafka::TopicPartition> out = kafka::from_partition_list(list.get());
+    for (int i = 0; i < list->cnt; ++i) {
+      if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        out[static_cast<std::size_t>(i)].offset = RD_KAFKA_OFFSET_INVALID;
+    }
+    return out;
+  };
+  const auto found = lookup(by_time);
+  std::vector<kafka::TopicPartition*> none_newer;
+  for (std::size_t i = 0; i < by_time.size(); ++i) {
+    kafka::TopicPartition& tp = *by_time[i];
+    const std::int64_t offset = found ? (*found)[i].offset : RD_KAFKA_OFFSET_INVALID;
+    if (offset >= 0) {
+      tp.offset = offset;
+    } else if (offset == RD_KAFKA_OFFSET_END) {
+      none_newer.push_back(&tp);
+    } else {
+      tp.offset = fallback_offset(tp.topic);
+    }
+  }
+  // No record that new: start at the end, pinned to the high watermark read now. A
+  // record may land between the two queries, so ask again: what is still "none" below
+  // that watermark truly is, and anything written later is at or after it.
+  if (none_newer.empty()) return;
+  std::vector<std::int64_t> high;
+  for (auto* tp : none_newer) {
+    auto wm = consumer_->query_watermarks(tp->topic, tp->partition, std::chrono::milliseconds(kLookupTimeoutMs));
+    high.push_back(wm ? wm->high : RD_KAFKA_OFFSET_END);
+  }
+  const auto again = lookup(none_newer);
+  for (std::size_t i = 0; i < none_newer.size(); ++i) {
+    const std::int64_t offset = again ? (*again)[i].offset : RD_KAFKA_OFFSET_INVALID;
+    none_newer[i]->offset = offset >= 0 ? offset : high[i];
+  }
+}
 
 std::variant<std::unique_ptr<DashboardFeed>, Error> DashboardFeed::create(const config::Config& cfg,
                                                                           dashboard::Dashboard& dashboard,
@@ -77,10 +135,11 @@ std::variant<std::unique_ptr<DashboardFeed>, Error> DashboardFeed::create(const 
   co.group_id = fmt::format("logtracer-dashboard-{}-{}-{}", hostname, instance, getpid());
   co.auto_commit = false;
   co.auto_offset_reset = "earliest";
-  const std::int64_t since_ms = (now_ns() / 1'000'000) - feed->history_.count();
+  // Start offsets go in with the assignment itself: a seek after it races librdkafka's
+  // fetcher ("Erroneous state") and fell back to reading all retention.
   DashboardFeed* self = feed.get();
-  co.hooks.on_assigned = [self, since_ms](const std::vector<kafka::TopicPartition>& parts) {
-    if (self->consumer_) seek_to_time(*self->consumer_, parts, since_ms);
+  co.hooks.start_offsets = [self](std::vector<kafka::TopicPartition>& parts) {
+    if (self->consumer_) self->choose_start_offsets(parts);
   };
   auto created = kafka::Consumer::create(kc, co);
   if (!created) return Error::permanent("kafka", "dashboard: Kafka consumer: " + created.error().message);
@@ -102,7 +161,6 @@ std::variant<std::unique_ptr<DashboardFeed>, Error> DashboardFeed::create(const 
 void DashboardFeed::run(const std::atomic<bool>& stop) {
   EventDecoder decoder;
   LogEvent event;
-  std::map<std::pair<std::string, std::int32_t>, std::int64_t> next_offset;
   auto last_lag = std::chrono::steady_clock::now();
   std::uint64_t bad_events = 0;
   while (!stop.load()) {
@@ -112,7 +170,7 @@ void DashboardFeed::run(const std::atomic<bool>& stop) {
         spdlog::warn("dashboard: kafka: {}", err->message);
       } else {
         std::string_view topic = m.topic();
-        next_offset[{std::string(topic), m.partition()}] = m.offset() + 1;
+        next_offset_[{std::string(topic), m.partition()}] = m.offset() + 1;
         if (topic == topics_.processed) {
           if (auto derr = decoder.decode(m.payload(), event)) {
             if (++bad_events % 1000 == 1) spdlog::warn("dashboard: undecodable processed record: {}", derr->message());
@@ -134,7 +192,7 @@ void DashboardFeed::run(const std::atomic<bool>& stop) {
       last_lag = now;
       std::int64_t total = 0;
       bool known = false;
-      for (const auto& [tp, next] : next_offset) {
+      for (const auto& [tp, next] : next_offset_) {
         auto wm = consumer_->cached_watermarks(tp.first, tp.second);
         if (!wm || wm->high < 0) continue;
         known = true;
