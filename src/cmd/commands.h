@@ -16,5 +16,6 @@ void add_validate(CLI::App& app, int& exit_code);
 void add_config_reference(CLI::App& app, int& exit_code);
 void add_version(CLI::App& app, int& exit_code);
 void add_dlq(CLI::App& app, int& exit_code);
+void add_hash_password(CLI::App& app, int& exit_code);
 
 }  // namespace lt::cmd

@@ -26,17 +26,17 @@ int run_dashboard(const std::string& config_path, const std::string& listen_over
   if (!loaded_config) return 2;
   config::Config cfg = std::move(*loaded_config);
   const auto& dc = cfg.dashboard;
-  if (dc.auth.enabled())
-    spdlog::warn("dashboard: dashboard.auth is configured but not enforced by this build yet (issue 8)");
   auto server_options = services::dashboard_server_options(dc, listen_override);
   if (auto* e = std::get_if<Error>(&server_options)) {
     spdlog::error("dashboard: {}", e->message);
     return 2;
   }
   const net::ServerOptions& so = std::get<net::ServerOptions>(server_options);
+  dashboard::Auth auth(services::dashboard_auth_options(dc, so.tls != nullptr));
   dashboard::Dashboard dash(services::dashboard_options(dc));
   net::HttpServer server(so);
   dash.mount(server);
+  auth.protect(server);
   if (auto ec = server.start()) {
     spdlog::error("dashboard: cannot listen on {}:{}: {}", so.bind_address, so.port, ec.message());
     return 1;

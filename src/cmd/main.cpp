@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   lt::cmd::add_tail(app, exit_code);
   lt::cmd::add_dlq(app, exit_code);
   lt::cmd::add_validate(app, exit_code);
+  lt::cmd::add_hash_password(app, exit_code);
   lt::cmd::add_config_reference(app, exit_code);
   lt::cmd::add_version(app, exit_code);
   try {

@@ -114,9 +114,12 @@ int run_all(const RunArgs& args) {
     spdlog::error("{}", e->message);
     return 1;
   }
+  const auto& so = std::get<net::ServerOptions>(server_options);
+  dashboard::Auth auth(services::dashboard_auth_options(cfg.dashboard, so.tls != nullptr));
   dashboard::Dashboard dash(services::dashboard_options(cfg.dashboard));
-  net::HttpServer server(std::get<net::ServerOptions>(server_options));
+  net::HttpServer server(so);
   dash.mount(server);
+  auth.protect(server);
   if (auto ec = server.start()) {
     spdlog::error("dashboard: cannot listen on {}: {} (is another logtracer running? try --listen 127.0.0.1:0)",
                   args.listen.empty() ? cfg.dashboard.listen : args.listen, ec.message());

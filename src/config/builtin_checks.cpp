@@ -54,7 +54,14 @@ void check_kafka_security(const Config& config, Diagnostics& diags) {
 // Binding beyond loopback without protection must be a visible, explicit decision.
 void check_exposure(const std::string& listen, bool tls, bool auth, bool insecure, const std::string& path,
                     const std::string& fix, Diagnostics& diags) {
-  if (listen.empty() || is_loopback_listen(listen) || insecure) return;
+  if (listen.empty() || is_loopback_listen(listen)) return;
+  if (insecure) {
+    if (!tls || !auth)
+      diags.warning(path + ".insecure", path + ".listen: " + listen + " is reachable from other machines without " +
+                                            (!tls && !auth ? "TLS or authentication" : !tls ? "TLS" : "authentication") +
+                                            " (insecure: true)");
+    return;
+  }
   if (!tls && !auth) {
     diags.error(path + ".listen", path + ".listen: " + listen +
                                       " is reachable from other machines without TLS or authentication; " + fix +

@@ -345,7 +345,16 @@ TEST(Load, ExposedListenerNeedsProtectionOrInsecure) {
   ASSERT_EQ(exposed.diagnostics.size(), 1u);
   EXPECT_EQ(exposed.diagnostics[0].line, 2);
   EXPECT_THAT(exposed.diagnostics[0].message, HasSubstr("without TLS or authentication"));
-  EXPECT_TRUE(load("dashboard:\n  listen: 0.0.0.0:8080\n  insecure: true\n").ok());
+  auto insecure = load("dashboard:\n  listen: 0.0.0.0:8080\n  insecure: true\n");
+  EXPECT_TRUE(insecure.ok());
+  ASSERT_EQ(insecure.diagnostics.size(), 1u) << "allowed, but not silently";
+  EXPECT_EQ(insecure.diagnostics[0].severity, Severity::Warning);
+  EXPECT_THAT(insecure.diagnostics[0].message, HasSubstr("without TLS or authentication (insecure: true)"));
+  auto ingest = load(
+      "producer:\n  sources:\n    - name: in\n      type: http\n      listen: 0.0.0.0:9000\n      insecure: true\n");
+  EXPECT_TRUE(ingest.ok()) << ingest.report();
+  ASSERT_EQ(ingest.diagnostics.size(), 1u) << ingest.report();
+  EXPECT_THAT(ingest.diagnostics[0].message, HasSubstr("producer.sources[0].listen: 0.0.0.0:9000 is reachable"));
 }
 
 TEST(Load, ValidatorsReportAtTheKeyTheyName) {

@@ -1,14 +1,12 @@
 #include "net/http_client.h"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
 
 #include <cstdio>
 #include <filesystem>
 
 #include "net/http_test_server.h"
+#include "net/test_pki.h"
 
 namespace lt::net {
 namespace {
@@ -164,67 +162,7 @@ TEST(HttpClient, GarbageResponseIsAnErrorNotACrash) {
   EXPECT_TRUE(e.retriable()) << e.code;
 }
 
-// A CA and a server certificate for "localhost" signed by it, made at test time
-// (no key material is ever committed).
-struct TestPki {
-  std::filesystem::path dir;
-  std::string ca_pem, cert_pem, key_pem;
-  SSL_CTX* server_ctx = nullptr;
-
-  static EVP_PKEY* key() { return EVP_EC_gen("P-256"); }
-  static X509* cert(EVP_PKEY* subject_key, const char* cn, X509* issuer, EVP_PKEY* issuer_key, bool ca,
-                    const char* san) {
-    X509* x = X509_new();
-    X509_set_version(x, 2);
-    static long serial = 1;
-    ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-    X509_gmtime_adj(X509_getm_notBefore(x), -60);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-    X509_set_pubkey(x, subject_key);
-    X509_NAME* name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
-    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, issuer ? issuer : x, x, nullptr, nullptr, 0);
-    auto add = [&](int nid, const char* value) {
-      X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-      X509_add_ext(x, ext, -1);
-      X509_EXTENSION_free(ext);
-    };
-    add(NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
-    if (ca) add(NID_key_usage, "critical,keyCertSign,cRLSign");
-    if (san) add(NID_subject_alt_name, san);
-    X509_sign(x, issuer_key, EVP_sha256());
-    return x;
-  }
-  static void write(const std::filesystem::path& p, X509* x) {
-    FILE* f = std::fopen(p.c_str(), "w");
-    PEM_write_X509(f, x);
-    std::fclose(f);
-  }
-
-  TestPki() {
-    dir = std::filesystem::temp_directory_path() / ("lt_http_pki_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    EVP_PKEY* ca_key = key();
-    X509* ca = cert(ca_key, "logtracer test CA", nullptr, ca_key, true, nullptr);
-    EVP_PKEY* leaf_key = key();
-    X509* leaf = cert(leaf_key, "localhost", ca, ca_key, false, "DNS:localhost");
-    ca_pem = (dir / "ca.pem").string();
-    write(ca_pem, ca);
-    server_ctx = SSL_CTX_new(TLS_server_method());
-    SSL_CTX_use_certificate(server_ctx, leaf);
-    SSL_CTX_use_PrivateKey(server_ctx, leaf_key);
-    X509_free(ca);
-    X509_free(leaf);
-    EVP_PKEY_free(ca_key);
-    EVP_PKEY_free(leaf_key);
-  }
-  ~TestPki() {
-    SSL_CTX_free(server_ctx);
-    std::filesystem::remove_all(dir);
-  }
-};
+using testing::TestPki;
 
 TestResponse hello(const TestRequest&) {
   TestResponse res;

@@ -86,6 +86,17 @@ struct Lifeline {
 
 }  // namespace
 
+bool origin_allowed(const Request& req, const std::vector<std::string>& allowed_origins) {
+  std::string_view origin = req.header("Origin");
+  if (origin.empty()) return true;
+  for (const auto& allowed : allowed_origins)
+    if (origin == allowed) return true;
+  std::string host = lower(req.header("Host"));
+  if (host.empty()) return false;
+  std::string o = lower(origin);
+  return o == "http://" + host || o == "https://" + host;
+}
+
 std::optional<std::string_view> Request::query_param(std::string_view name) const {
   for (const auto& [k, v] : query)
     if (k == name) return std::string_view(v);
@@ -185,35 +196,17 @@ Response json_error(http::status status, std::string_view message, std::string_v
   return json_response(status, std::move(body));
 }
 
-std::shared_ptr<asio::ssl::context> make_tls_context(const std::string& cert_file, const std::string& key_file,
-                                                     std::string& error) {
-  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
-                   asio::ssl::context::single_dh_use);
-  boost::system::error_code ec;
-  ctx->use_certificate_chain_file(cert_file, ec);
-  if (ec) {
-    error = "cannot load TLS certificate " + cert_file + ": " + ec.message();
-    return nullptr;
-  }
-  ctx->use_private_key_file(key_file, asio::ssl::context::pem, ec);
-  if (ec) {
-    error = "cannot load TLS private key " + key_file + ": " + ec.message();
-    return nullptr;
-  }
-  return ctx;
-}
-
 // ---------------------------------------------------------------------------
 
 struct Route {
   http::verb method;
+  std::string text;
   std::vector<std::string> pattern;
   AsyncHandler handler;
 };
 
 struct WsRoute {
+  std::string text;
   std::vector<std::string> pattern;
   WebSocketHandler on_open;
   WebSocketCheck check;
@@ -245,6 +238,7 @@ struct HttpServer::Impl {
   std::vector<Route> routes;
   std::vector<WsRoute> ws_routes;
   std::function<std::optional<Response>(const Request&)> fallback;
+  Guard guard;
   std::atomic<std::size_t> conns{0};
   std::shared_ptr<Lifeline> life = std::make_shared<Lifeline>();
   std::mutex sessions_mu;
@@ -271,15 +265,14 @@ struct HttpServer::Impl {
     if (res.find(http::field::server) == res.end()) res.set(http::field::server, "logtracer");
   }
 
-  bool origin_allowed(const Request& req) const {
-    std::string_view origin = req.header("Origin");
-    if (origin.empty()) return true;
-    for (const auto& allowed : opt.allowed_origins)
-      if (origin == allowed) return true;
-    std::string host = lower(req.header("Host"));
-    if (host.empty()) return false;
-    std::string o = lower(origin);
-    return o == "http://" + host || o == "https://" + host;
+  // Runs the guard for a matched route; a response means refused.
+  std::optional<Response> check_guard(const Request& req, const std::string& route) const {
+    if (!guard) return std::nullopt;
+    try {
+      return guard(req, route);
+    } catch (const std::exception&) {
+      return json_error(http::status::internal_server_error, "internal error");
+    }
   }
 
   void do_accept();
@@ -346,6 +339,7 @@ class WsSession final : public SessionBase, public std::enable_shared_from_this<
     if (handle_) handle_->open_.store(false);
   }
 
+  void keep(std::shared_ptr<void> ctx) { tls_ctx_ = std::move(ctx); }
   void start();
   void enqueue(std::string text);
   void request_close();
@@ -364,6 +358,7 @@ class WsSession final : public SessionBase, public std::enable_shared_from_this<
   void finish();
 
   HttpServer::Impl& srv_;
+  std::shared_ptr<void> tls_ctx_;  // declared before the stream: outlives it
   websocket::stream<Stream> ws_;
   ConnToken token_;
   Request req_;
@@ -505,6 +500,9 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     }
   }
 
+  // Holds the TLS context this connection was accepted with (it may be replaced by a reload meanwhile).
+  void keep(std::shared_ptr<void> ctx) { tls_ctx_ = std::move(ctx); }
+
   void shutdown() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
       self->handler_timer_.cancel();
@@ -578,6 +576,8 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
       return write(json_error(http::status::not_found, "not found"), keep_alive_);
     }
 
+    if (auto refusal = srv_.check_guard(req, found->text)) return write(std::move(*refusal), keep_alive_);
+
     std::uint64_t seq = ++seq_;
     awaiting_ = true;
     auto state = std::make_shared<Responder::State>();
@@ -614,7 +614,9 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
       }
     }
     if (!found) return write(json_error(http::status::not_found, "no WebSocket endpoint here"), false);
-    if (!srv_.origin_allowed(req)) return write(json_error(http::status::forbidden, "origin not allowed"), false);
+    if (!origin_allowed(req, srv_.opt.allowed_origins))
+      return write(json_error(http::status::forbidden, "origin not allowed"), false);
+    if (auto refusal = srv_.check_guard(req, found->text)) return write(std::move(*refusal), false);
     if (found->check) {
       std::optional<Response> refusal;
       try {
@@ -625,6 +627,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
       if (refusal) return write(std::move(*refusal), false);
     }
     auto ws = std::make_shared<WsSession<Stream>>(srv_, std::move(stream_), std::move(token_), std::move(req), *found);
+    ws->keep(tls_ctx_);
     srv_.track(ws);
     ws->start();
   }
@@ -658,6 +661,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   }
 
   HttpServer::Impl& srv_;
+  std::shared_ptr<void> tls_ctx_;  // declared before the stream: outlives it
   Stream stream_;
   ConnToken token_;
   std::string remote_;
@@ -687,8 +691,10 @@ void HttpServer::Impl::do_accept() {
         std::string remote = rec ? std::string{} : ep.address().to_string();
         if (opt.tls) {
           using S = beast::ssl_stream<beast::tcp_stream>;
-          auto s = std::make_shared<HttpSession<S>>(*this, S(beast::tcp_stream(std::move(socket)), *opt.tls),
+          std::shared_ptr<asio::ssl::context> ctx = opt.tls->current();
+          auto s = std::make_shared<HttpSession<S>>(*this, S(beast::tcp_stream(std::move(socket)), *ctx),
                                                     std::move(token), std::move(remote));
+          s->keep(std::move(ctx));
           track(s);
           s->run();
         } else {
@@ -708,7 +714,8 @@ HttpServer::HttpServer(ServerOptions options) : impl_(std::make_shared<Impl>(std
 HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::route(http::verb method, std::string pattern, AsyncHandler handler) {
-  impl_->routes.push_back({method, split_path(pattern), std::move(handler)});
+  auto segments = split_path(pattern);
+  impl_->routes.push_back({method, std::move(pattern), std::move(segments), std::move(handler)});
 }
 
 void HttpServer::route(http::verb method, std::string pattern, Handler handler) {
@@ -722,8 +729,11 @@ void HttpServer::fallback(std::function<std::optional<Response>(const Request&)>
 }
 
 void HttpServer::websocket(std::string pattern, WebSocketHandler on_open, WebSocketCheck check) {
-  impl_->ws_routes.push_back({split_path(pattern), std::move(on_open), std::move(check)});
+  auto segments = split_path(pattern);
+  impl_->ws_routes.push_back({std::move(pattern), std::move(segments), std::move(on_open), std::move(check)});
 }
+
+void HttpServer::guard(Guard guard) { impl_->guard = std::move(guard); }
 
 std::error_code HttpServer::start() {
   Impl& im = *impl_;

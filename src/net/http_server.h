@@ -18,9 +18,7 @@
 #include <utility>
 #include <vector>
 
-namespace boost::asio::ssl {
-class context;
-}
+#include "net/server_tls.h"
 
 namespace lt::net {
 
@@ -107,14 +105,17 @@ struct ServerOptions {
   // listed here (exact match, e.g. "https://logs.example.com"). Otherwise 403.
   std::vector<std::string> allowed_origins;
 
-  // TLS: when set, every connection is TLS (see make_tls_context).
-  std::shared_ptr<boost::asio::ssl::context> tls;
+  // TLS: when set, every connection is TLS, with the certificate current when it arrived.
+  std::shared_ptr<ServerTls> tls;
 };
 
-// Builds a server TLS context from PEM certificate chain and private key files.
-// Returns nullptr and fills `error` when either cannot be loaded.
-std::shared_ptr<boost::asio::ssl::context> make_tls_context(const std::string& cert_file,
-                                                            const std::string& key_file, std::string& error);
+// The WebSocket Origin rule above, for other state-changing endpoints (login).
+bool origin_allowed(const Request& req, const std::vector<std::string>& allowed_origins);
+
+// Runs before every matched route and WebSocket upgrade (not before the
+// static fallback, 404 or 405): a response refuses the request (e.g. 401).
+// `route` is the pattern as registered, e.g. "/api/v1/events/{id}/context".
+using Guard = std::function<std::optional<Response>(const Request&, std::string_view route)>;
 
 class HttpServer {
  public:
@@ -132,6 +133,8 @@ class HttpServer {
   // Fallback for GET requests no route matched (static assets); returns nullopt for 404.
   void fallback(std::function<std::optional<Response>(const Request&)> handler);
   void websocket(std::string pattern, WebSocketHandler on_open, WebSocketCheck check = {});
+  // One guard per server, set before start() (see Guard).
+  void guard(Guard guard);
 
   // Binds, listens and starts the IO threads. Returns the bind/listen error, if any.
   std::error_code start();

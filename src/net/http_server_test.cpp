@@ -269,6 +269,57 @@ TEST_F(HttpServerTest, WebSocketAllowedOriginListAndCheckRefusal) {
   EXPECT_EQ(res.body(), R"({"error":"bad query","column":1})");
 }
 
+TEST_F(HttpServerTest, WebSocketMessageOverTheLimitClosesTheConnection) {
+  auto o = test_options();
+  o.ws_max_message_bytes = 1024;
+  start(o);
+  WsClient c;
+  ASSERT_FALSE(c.connect(server->port(), "/ws", ""));
+  EXPECT_EQ(c.read(), "welcome ");
+  c.ws.write(asio::buffer(std::string(512, 'a')));
+  EXPECT_EQ(c.read().size(), 5 + 512);  // "echo " + the message: under the limit, served
+  c.ws.write(asio::buffer(std::string(4096, 'b')));
+  beast::error_code ec;
+  beast::flat_buffer buf;
+  c.ws.read(buf, ec);
+  EXPECT_TRUE(ec) << "an oversized message must end the connection";
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (closed.load() < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(closed.load(), 1);
+}
+
+TEST_F(HttpServerTest, GuardRefusesRoutesAndUpgradesButNotTheFallbackOr404) {
+  server = std::make_unique<HttpServer>(test_options());
+  server->get("/open", [](const Request&) { return make_response(http::status::ok, "open", "text/plain"); });
+  server->get("/data", [](const Request&) { return make_response(http::status::ok, "data", "text/plain"); });
+  server->websocket("/ws", [](std::shared_ptr<WebSocket>, const Request&) {});
+  server->fallback([](const Request& r) -> std::optional<Response> {
+    if (r.path != "/index.html") return std::nullopt;
+    return make_response(http::status::ok, "<html>", "text/html");
+  });
+  std::vector<std::string> seen;
+  std::mutex mu;
+  server->guard([&](const Request& r, std::string_view route) -> std::optional<Response> {
+    std::lock_guard lock(mu);
+    seen.emplace_back(route);
+    if (route == "/open" || r.header("X-Key") == "k") return std::nullopt;
+    return json_error(http::status::unauthorized, "no");
+  });
+  ASSERT_FALSE(server->start());
+  Client c(server->port());
+  EXPECT_EQ(c.request(http::verb::get, "/open").result(), http::status::ok);
+  EXPECT_EQ(c.request(http::verb::get, "/data").result(), http::status::unauthorized);
+  // Empty segments and percent-encoding reach the same route, and the same guard.
+  EXPECT_EQ(c.request(http::verb::get, "//%64ata/").result(), http::status::unauthorized);
+  EXPECT_EQ(c.request(http::verb::get, "/data", {}, {{"X-Key", "k"}}).body(), "data");
+  EXPECT_EQ(c.request(http::verb::get, "/index.html").result(), http::status::ok);
+  EXPECT_EQ(c.request(http::verb::get, "/nothing").result(), http::status::not_found);
+  Client u(server->port());
+  EXPECT_EQ(u.request(http::verb::get, "/ws", {}, upgrade_headers("")).result(), http::status::unauthorized);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen, (std::vector<std::string>{"/open", "/data", "/data", "/data", "/ws"}));
+}
+
 TEST_F(HttpServerTest, SendAfterStopIsRefusedAndStopIsPrompt) {
   start();
   WsClient c;

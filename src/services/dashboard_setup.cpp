@@ -1,5 +1,7 @@
 #include "services/dashboard_setup.h"
 
+#include <spdlog/spdlog.h>
+
 #include "net/listen_address.h"
 
 namespace lt::services {
@@ -31,6 +33,11 @@ std::variant<net::ServerOptions, Error> dashboard_server_options(const config::D
     return Error::permanent("dashboard.listen", "refusing to listen on " + listen +
                                                     " without TLS or authentication; set dashboard.insecure: true "
                                                     "to do it anyway");
+  if (!addr->loopback() && (!dc.tls.enabled() || !dc.auth.enabled()))
+    spdlog::warn("dashboard: listening on {} without {}: reachable from other machines", listen,
+                 !dc.tls.enabled() && !dc.auth.enabled() ? "TLS or authentication (dashboard.insecure is set)"
+                 : !dc.tls.enabled()                     ? "TLS (passwords, tokens and cookies travel in clear)"
+                                                         : "authentication");
   const auto opt = dashboard_options(dc);
   net::ServerOptions so;
   so.bind_address = addr->address;
@@ -45,10 +52,21 @@ std::variant<net::ServerOptions, Error> dashboard_server_options(const config::D
   if (dc.limits.ws_max_frame_bytes) so.ws_max_message_bytes = dc.limits.ws_max_frame_bytes;
   if (dc.limits.request_timeout.count()) so.read_timeout = dc.limits.request_timeout;
   if (dc.tls.enabled()) {
-    so.tls = net::make_tls_context(dc.tls.cert_file, dc.tls.key_file, err);
+    so.tls = net::ServerTls::load(dc.tls.cert_file, dc.tls.key_file, err);
     if (!so.tls) return Error::permanent("dashboard.tls", "dashboard TLS: " + err);
   }
   return so;
+}
+
+dashboard::AuthOptions dashboard_auth_options(const config::DashboardConfig& dc, bool tls) {
+  dashboard::AuthOptions a;
+  a.tokens = dc.auth.tokens;
+  for (const auto& u : dc.auth.users) a.users.push_back({u.username, u.password_hash});
+  if (dc.auth.session_ttl.count() > 0)
+    a.session_ttl = std::chrono::duration_cast<std::chrono::seconds>(dc.auth.session_ttl);
+  a.tls = tls;
+  a.allowed_origins = dc.allowed_origins;
+  return a;
 }
 
 std::string dashboard_url(const net::HttpServer& server) {

@@ -5,19 +5,9 @@
 
 #include "core/json_codec.h"
 #include "core/utf8.h"
+#include "net/credentials.h"
 
 namespace lt::sources {
-
-bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  const std::size_t n = std::max(a.size(), b.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned char>(x ^ y);
-  }
-  return diff == 0;
-}
 
 namespace {
 
@@ -103,10 +93,8 @@ std::variant<std::vector<LogEvent>, IngestResponse> IngestHandler::decode(std::s
 IngestResponse IngestHandler::handle(const IngestRequest& request, EventSink& sink, StopSignal& stop) {
   using Clock = std::chrono::steady_clock;
   if (!http_.bearer_token.empty()) {
-    constexpr std::string_view kScheme = "Bearer ";
-    std::string_view auth = request.authorization;
-    const bool has_scheme = auth.size() >= kScheme.size() && auth.substr(0, kScheme.size()) == kScheme;
-    if (!has_scheme || !constant_time_equal(auth.substr(kScheme.size()), http_.bearer_token)) {
+    auto token = net::bearer_token(request.authorization);
+    if (!token || !net::constant_time_equal(*token, http_.bearer_token)) {
       auto r = error(401, "missing or wrong bearer token");
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
       return r;

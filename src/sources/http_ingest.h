@@ -47,9 +47,6 @@ class IngestHandler {
   std::string host_;
 };
 
-// Constant-time equality (the time depends on the lengths only).
-bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
-
 class HttpIngestSource final : public Source {
  public:
   HttpIngestSource(SourceOptions common, HttpOptions options);

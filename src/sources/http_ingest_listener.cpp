@@ -48,7 +48,7 @@ std::optional<Error> HttpIngestSource::start(EventSink& sink) {
   so.handler_timeout = std::chrono::milliseconds(http_.ack_timeout_ms + 5000);
   if (!http_.tls_cert_file.empty() || !http_.tls_key_file.empty()) {
     std::string why;
-    so.tls = net::make_tls_context(http_.tls_cert_file, http_.tls_key_file, why);
+    so.tls = net::ServerTls::load(http_.tls_cert_file, http_.tls_key_file, why);
     if (!so.tls) return Error::permanent("http.tls", "source " + name() + ": " + why);
   }
   auto listener = std::make_unique<Listener>(std::move(so));

@@ -103,9 +103,6 @@ TEST_F(IngestHandlerTest, BearerTokenIsRequiredWhenConfigured) {
   EXPECT_EQ(call("{\"message\":\"a\"}", sink, "Basic s3cret").status, 401);
   EXPECT_EQ(sink.count(), 0u);
   EXPECT_EQ(call("{\"message\":\"a\"}", sink, "Bearer s3cret").status, 200);
-  EXPECT_TRUE(constant_time_equal("abc", "abc"));
-  EXPECT_FALSE(constant_time_equal("abc", "abd"));
-  EXPECT_FALSE(constant_time_equal("abc", "abcd"));
 }
 
 TEST_F(IngestHandlerTest, FullSinkAnswers503WithRetryAfterAndSendsNothing) {

@@ -27,15 +27,46 @@ export class ApiError extends Error {
   }
 }
 
+// Called on every 401: the session expired or was never there (main.ts shows the login form).
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(f: () => void): void {
+  onUnauthorized = f;
+}
+
 async function getJson<T>(path: string, params: Record<string, string | number | undefined> = {}): Promise<T> {
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") qs.set(k, String(v));
   const url = qs.toString() ? `${path}?${qs}` : path;
   const res = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
   const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
+  if (res.status === 401) onUnauthorized();
   if (!res.ok) throw new ApiError(res.status, body as QueryError);
   return body as T;
 }
+
+async function postJson<T>(path: string, payload: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method: "POST",
+    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify(payload),
+    cache: "no-store",
+    credentials: "same-origin",
+  });
+  const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
+  if (!res.ok) throw new ApiError(res.status, body as QueryError);
+  return body as T;
+}
+
+export interface Session {
+  auth_required: boolean;
+  password_login: boolean;
+  authenticated: boolean;
+  username: string | null;
+}
+export const session = () => getJson<Session>("/api/v1/session");
+export const login = (username: string, password: string) =>
+  postJson<{ ok: boolean; username: string }>("/api/v1/login", { username, password });
+export const logout = () => postJson<{ ok: boolean }>("/api/v1/logout", {});
 
 export interface Range {
   from?: number; // epoch ms

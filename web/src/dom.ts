@@ -13,7 +13,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
     if (v === undefined || v === false) continue;
     if (k === "class") el.className = String(v);
     else if (k.startsWith("data-")) el.setAttribute(k, String(v));
-    else if (k === "title" || k === "type" || k === "placeholder" || k === "role" || k === "tabindex" || k.startsWith("aria-") || k === "value" || k === "spellcheck" || k === "autocomplete")
+    else if (k === "title" || k === "type" || k === "placeholder" || k === "role" || k === "tabindex" || k.startsWith("aria-") || k === "value" || k === "spellcheck" || k === "autocomplete" || k === "name" || k === "required")
       el.setAttribute(k, String(v));
     else throw new Error(`attribute not allowed: ${k}`); // no href/src/on*: nothing from data becomes a link or a handler
   }

@@ -119,6 +119,7 @@ const tzButton = h("button", { class: "btn", type: "button", title: "Toggle loca
 const pauseButton = h("button", { class: "btn pause", type: "button", title: "Pause / resume (space)" });
 const followButton = h("button", { class: "btn", type: "button", title: "Jump to the newest events" }, "↓ Follow");
 const tailStatus = h("span", { class: "tail-status" });
+const logoutButton = h("button", { class: "btn hidden", type: "button", title: "End this session" }, "Log out");
 
 const tabButtons: Record<Tab, HTMLButtonElement> = {
   logs: h("button", { class: "tab", type: "button" }, "Logs"),
@@ -163,6 +164,7 @@ app.append(
     tzButton,
     pauseButton,
     tailStatus,
+    logoutButton,
   ),
   h(
     "nav",
@@ -317,8 +319,15 @@ function startTail(): void {
     if (socket !== ws) return;
     socket = null;
     setTailStatus("error");
+    // A browser does not show why an upgrade failed: ask whether the session is gone.
+    api
+      .session()
+      .then((s) => {
+        if (s.auth_required && !s.authenticated) showLogin();
+      })
+      .catch(() => {});
     reconnectTimer = window.setTimeout(() => {
-      if (isLive() && socketQuery === state.q) startTail();
+      if (isLive() && socketQuery === state.q && !loginShown) startTail();
     }, reconnectDelay);
     reconnectDelay = Math.min(reconnectDelay * 2, 5000);
   };
@@ -572,6 +581,7 @@ async function renderFailures(): Promise<void> {
 
 // ---- health strip ----------------------------------------------------------------
 async function refreshStats(): Promise<void> {
+  if (loginShown) return;
   try {
     const s = await api.stats();
     health.rate.textContent = fmtRate(s.ingest_rate);
@@ -698,15 +708,108 @@ window.addEventListener("popstate", () => {
   reload();
 });
 
+// ---- authentication ------------------------------------------------------------
+// Shown whenever the API answers 401. The password goes to /api/v1/login only;
+// the session lives in an HttpOnly cookie this script cannot read.
+let loginShown = false;
+let appStarted = false;
+const loginUser = h("input", { class: "search", type: "text", name: "username", autocomplete: "username", required: true, spellcheck: "false" });
+const loginPass = h("input", { class: "search", type: "password", name: "password", autocomplete: "current-password", required: true });
+const loginError = h("div", { class: "login-error", role: "alert" });
+const loginButton = h("button", { class: "btn", type: "submit" }, "Log in");
+const loginForm = h(
+  "form",
+  { class: "login", "aria-label": "Log in to logtracer" },
+  h("h1", {}, h("span", { class: "logo" }, "▍"), "logtracer"),
+  h("label", {}, h("span", {}, "Username"), loginUser),
+  h("label", {}, h("span", {}, "Password"), loginPass),
+  loginError,
+  loginButton,
+);
+// Without JavaScript the form still works: a plain POST, answered with a redirect to /.
+loginForm.method = "post";
+loginForm.action = "/api/v1/login";
+const loginPage = h("div", { class: "login-page hidden" }, loginForm);
+document.body.append(loginPage);
+
+function showLogin(message = ""): void {
+  stopTail();
+  loginError.textContent = message;
+  if (loginShown) return;
+  loginShown = true;
+  app.setAttribute("aria-hidden", "true");
+  loginPage.classList.remove("hidden");
+  loginUser.focus();
+}
+
+function hideLogin(username: string | null): void {
+  loginShown = false;
+  app.removeAttribute("aria-hidden");
+  loginPage.classList.add("hidden");
+  loginPass.value = "";
+  loginError.textContent = "";
+  logoutButton.classList.toggle("hidden", !username);
+  logoutButton.title = username ? `Log out ${username}` : "";
+}
+
+loginForm.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  loginButton.disabled = true;
+  api
+    .login(loginUser.value, loginPass.value)
+    .then((r) => {
+      hideLogin(r.username);
+      startApp();
+    })
+    .catch((e) => {
+      loginPass.value = "";
+      loginError.textContent = e instanceof api.ApiError ? e.body.error : "cannot reach the dashboard";
+      loginPass.focus();
+    })
+    .finally(() => {
+      loginButton.disabled = false;
+    });
+});
+
+logoutButton.addEventListener("click", () => {
+  api
+    .logout()
+    .catch(() => {})
+    .finally(() => {
+      logoutButton.classList.add("hidden");
+      showLogin("Logged out.");
+    });
+});
+
+api.setUnauthorizedHandler(() => showLogin());
+
 // ---- start -------------------------------------------------------------------------
-searchInput.value = state.q;
-syncRangeSelect();
-updateTz();
-showTab();
-reload();
-refreshStats();
-setInterval(refreshStats, 2000);
-setInterval(() => {
-  if (state.tab === "alerts") renderAlerts();
-  if (state.tab === "failures") renderFailures();
-}, 5000);
+function startApp(): void {
+  if (appStarted) {
+    reload();
+    refreshStats();
+    return;
+  }
+  appStarted = true;
+  searchInput.value = state.q;
+  syncRangeSelect();
+  updateTz();
+  showTab();
+  reload();
+  refreshStats();
+  setInterval(refreshStats, 2000);
+  setInterval(() => {
+    if (loginShown) return;
+    if (state.tab === "alerts") renderAlerts();
+    if (state.tab === "failures") renderFailures();
+  }, 5000);
+}
+
+api
+  .session()
+  .then((s) => {
+    if (s.auth_required && !s.authenticated) return showLogin();
+    hideLogin(s.username);
+    startApp();
+  })
+  .catch(() => startApp()); // an older server without /api/v1/session
