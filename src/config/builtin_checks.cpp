@@ -56,10 +56,11 @@ void check_exposure(const std::string& listen, bool tls, bool auth, bool insecur
                     const std::string& fix, Diagnostics& diags) {
   if (listen.empty() || is_loopback_listen(listen)) return;
   if (insecure) {
-    if (!tls || !auth)
+    if (!tls || !auth) {
+      const char* missing = !tls && !auth ? "TLS or authentication" : !tls ? "TLS" : "authentication";
       diags.warning(path + ".insecure", path + ".listen: " + listen + " is reachable from other machines without " +
-                                            (!tls && !auth ? "TLS or authentication" : !tls ? "TLS" : "authentication") +
-                                            " (insecure: true)");
+                                            missing + " (insecure: true)");
+    }
     return;
   }
   if (!tls && !auth) {

@@ -769,7 +769,8 @@ std::vector<KeyRow> build_schema() {
   add_tls_rows<Config>(r, "dashboard.tls", std::nullopt, [](auto& c) -> auto& { return c.dashboard.tls; },
                        "the dashboard; setting it turns HTTPS on");
   r.push_back(section<Config>("dashboard.auth", "Authentication; with neither tokens nor users the dashboard is open."));
-  r.push_back(key<Config>("dashboard.auth.tokens", T::StringList, "", "Accepted bearer tokens (API, WebSocket, /metrics and `logtracer tail --token`).",
+  r.push_back(key<Config>("dashboard.auth.tokens", T::StringList, "",
+                          "Accepted bearer tokens (API, WebSocket, /metrics and `logtracer tail --token`).",
                           [](auto& c) -> auto& { return c.dashboard.auth.tokens; })
                   .is_secret());
   r.push_back(list<Config, DashboardUser>("dashboard.auth.users", "Users who log in with a password.",
@@ -780,12 +781,14 @@ std::vector<KeyRow> build_schema() {
                   .is_unique()
                   .checked(check_non_empty));
   r.push_back(key<DashboardUser>("dashboard.auth.users[].password_hash", T::String, "",
-                                 "argon2id hash of the password, as libsodium `crypto_pwhash_str` writes it; `logtracer hash-password` makes one.",
+                                 "argon2id hash of the password, as libsodium `crypto_pwhash_str` writes it; "
+                                 "`logtracer hash-password` makes one.",
                                  [](auto& u) -> auto& { return u.password_hash; })
                   .is_required()
                   .is_secret()
                   .checked(check_argon2));
-  r.push_back(key<Config>("dashboard.auth.session_ttl", T::Duration, "12h", "Lifetime of a login session (enforced on the server; logout ends it sooner).",
+  r.push_back(key<Config>("dashboard.auth.session_ttl", T::Duration, "12h",
+                          "Lifetime of a login session (enforced on the server; logout ends it sooner).",
                           [](auto& c) -> auto& { return c.dashboard.auth.session_ttl; })
                   .range(60000, std::nullopt));
   r.push_back(section<Config>("dashboard.limits", "Request limits (slowloris and memory protection)."));

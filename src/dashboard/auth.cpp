@@ -50,7 +50,9 @@ net::Response unauthorized() {
 
 // The one answer to every failed login: the same status and body whether the
 // user is unknown or the password is wrong.
-net::Response login_failed() { return no_store(net::json_error(http::status::unauthorized, "wrong username or password")); }
+net::Response login_failed() {
+  return no_store(net::json_error(http::status::unauthorized, "wrong username or password"));
+}
 
 struct Credentials {
   std::string username, password;
@@ -243,7 +245,8 @@ void Auth::login_worker() {
 void Auth::protect(net::HttpServer& server) {
   const std::vector<std::string> origins = opt_.allowed_origins;
   server.route(http::verb::post, "/api/v1/login", [this, origins](const net::Request& req, net::Responder respond) {
-    if (!net::origin_allowed(req, origins)) return respond(net::json_error(http::status::forbidden, "origin not allowed"));
+    if (!net::origin_allowed(req, origins))
+      return respond(net::json_error(http::status::forbidden, "origin not allowed"));
     auto creds = parse_credentials(req);
     if (!creds)
       return respond(net::json_error(http::status::bad_request,

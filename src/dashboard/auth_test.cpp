@@ -3,19 +3,15 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
-
 #include <thread>
 
 #include "net/http_client.h"
+#include "net/test_upgrade.h"
 
 namespace lt::dashboard {
 namespace {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
+using net::testing::upgrade_status;
 using namespace std::chrono_literals;
 
 // Fast hashes for tests; production uses libsodium's interactive limits.
@@ -85,21 +81,12 @@ struct Fixture : ::testing::Test {
                 "application/json");
   }
   // "lt_session=<id>" out of a Set-Cookie line.
-  static std::string cookie_pair(std::string_view set_cookie) { return std::string(set_cookie.substr(0, set_cookie.find(';'))); }
-
-  // Status of the tail upgrade (101 = accepted).
-  int upgrade(std::vector<net::HttpHeader> headers) {
-    boost::asio::io_context ioc;
-    websocket::stream<beast::tcp_stream> ws(ioc);
-    beast::get_lowest_layer(ws).connect({boost::asio::ip::make_address("127.0.0.1"), server->port()});
-    ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
-      for (const auto& h : headers) req.set(h.name, h.value);
-    }));
-    websocket::response_type res;
-    beast::error_code ec;
-    ws.handshake(res, "127.0.0.1", "/api/v1/tail", ec);
-    return static_cast<int>(res.result_int());
+  static std::string cookie_pair(std::string_view set_cookie) {
+    return std::string(set_cookie.substr(0, set_cookie.find(';')));
   }
+
+  // Status of an upgrade request to the live tail (101 = accepted), read as plain HTTP.
+  int upgrade(std::vector<net::HttpHeader> headers) { return upgrade_status(server->port(), std::move(headers)); }
 
   std::unique_ptr<Auth> auth;
   std::unique_ptr<net::HttpServer> server;

@@ -42,7 +42,8 @@ std::pair<FileStamp, FileStamp> ServerTls::stamps() const {
   auto stamp = [](const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return FileStamp{};
-    return FileStamp{st.st_ino, st.st_size, static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+    return FileStamp{st.st_ino, st.st_size,
+                     static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
   };
   return {stamp(cert_file_), stamp(key_file_)};
 }

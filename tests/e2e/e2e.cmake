@@ -17,3 +17,11 @@ if(LT_NODE)
     TIMEOUT 180
     ENVIRONMENT "LT_BINARY=$<TARGET_FILE:logtracer>;LT_SOURCE_DIR=${CMAKE_SOURCE_DIR};LT_E2E_OUT=${CMAKE_SOURCE_DIR}/build/e2e-screenshots")
 endif()
+if(LT_NODE)
+  # dashboard.auth in the browser: login form, wrong password, session cookie, logout (no Kafka).
+  add_test(NAME e2e_login COMMAND ${LT_NODE} ${CMAKE_SOURCE_DIR}/tests/e2e/login.e2e.mjs)
+  set_tests_properties(e2e_login PROPERTIES
+    LABELS e2e
+    TIMEOUT 120
+    ENVIRONMENT "LT_BINARY=$<TARGET_FILE:logtracer>;LT_SOURCE_DIR=${CMAKE_SOURCE_DIR};LT_E2E_OUT=${CMAKE_SOURCE_DIR}/build/e2e-screenshots")
+endif()

@@ -4,21 +4,17 @@
 // `logtracer tail` over wss with a token.
 #include <gtest/gtest.h>
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
-
 #include <regex>
 
 #include "net/http_client.h"
 #include "net/test_pki.h"
+#include "net/test_upgrade.h"
 #include "test_util.h"
 
 namespace lt::it {
 namespace {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
+using lt::testing::write_file;
 
 constexpr const char* kToken = "it-token-0123456789abcdef";
 
@@ -68,7 +64,8 @@ std::string config(const std::string& topic, const std::string& hash, const std:
          "      - username: alice\n        password_hash: \"" + hash + "\"\n";
 }
 
-net::HttpResponse get(const std::string& url, std::vector<net::HttpHeader> headers = {}, net::HttpClientOptions o = {}) {
+net::HttpResponse get(const std::string& url, std::vector<net::HttpHeader> headers = {},
+                      net::HttpClientOptions o = {}) {
   o.keep_alive = false;
   net::HttpClient c(o);
   auto r = c.get(url, std::move(headers));
@@ -76,26 +73,17 @@ net::HttpResponse get(const std::string& url, std::vector<net::HttpHeader> heade
   return std::holds_alternative<net::HttpResponse>(r) ? std::get<net::HttpResponse>(r) : net::HttpResponse{};
 }
 
-net::HttpResponse post_json(const std::string& url, const std::string& body, std::vector<net::HttpHeader> headers = {}) {
+net::HttpResponse post_json(const std::string& url, const std::string& body,
+                            std::vector<net::HttpHeader> headers = {}) {
   net::HttpClient c;
   auto r = c.post(url, body, "application/json", std::move(headers));
   if (auto* e = std::get_if<Error>(&r)) ADD_FAILURE() << url << ": " << e->message;
   return std::holds_alternative<net::HttpResponse>(r) ? std::get<net::HttpResponse>(r) : net::HttpResponse{};
 }
 
-// HTTP status of a WebSocket upgrade to the live tail (101 = accepted).
+// Status of an upgrade request to the live tail (101 = accepted), read as plain HTTP.
 int tail_upgrade(int port, std::vector<net::HttpHeader> headers) {
-  boost::asio::io_context ioc;
-  websocket::stream<beast::tcp_stream> ws(ioc);
-  beast::get_lowest_layer(ws).expires_after(10s);
-  beast::get_lowest_layer(ws).connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)});
-  ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
-    for (const auto& h : headers) req.set(h.name, h.value);
-  }));
-  websocket::response_type res;
-  beast::error_code ec;
-  ws.handshake(res, "127.0.0.1:" + std::to_string(port), "/api/v1/tail", ec);
-  return static_cast<int>(res.result_int());
+  return net::testing::upgrade_status(static_cast<std::uint16_t>(port), std::move(headers));
 }
 
 class DashboardSecurity : public ::testing::Test {
