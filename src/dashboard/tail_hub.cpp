@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+
 #include "core/metrics.h"
 
 namespace lt::dashboard {
@@ -56,13 +58,18 @@ void TailHub::start() {
   running_ = true;
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "tail-fanout");
+    // Cycles on a fixed beat, not "interval after the last flush": otherwise the
+    // flush time stretches every cycle and a client fed at max_batch per interval
+    // falls behind for good.
+    auto next = std::chrono::steady_clock::now() + opt_.batch_interval;
     std::unique_lock lock(run_mu_);
     while (running_) {
-      run_cv_.wait_for(lock, opt_.batch_interval, [this] { return !running_; });
+      run_cv_.wait_until(lock, next, [this] { return !running_; });
       if (!running_) break;
       lock.unlock();
       flush();
       lock.lock();
+      next = std::max(next + opt_.batch_interval, std::chrono::steady_clock::now());
     }
   });
 }
@@ -130,18 +137,21 @@ void TailHub::flush() {
       }
       c->queue.push_back(e);
     }
-    if (c->socket->queued() >= opt_.max_frames_in_flight) continue;  // slow reader: keep queueing
+    const std::size_t in_flight = c->socket->queued();
+    if (in_flight >= opt_.max_frames_in_flight) continue;  // slow reader: keep queueing
     if (c->skipped) {
       if (!c->socket->send(encode_skipped(c->skipped))) continue;
       skipped_total_.fetch_add(c->skipped);
       skipped_counter().inc(c->skipped);
       c->skipped = 0;
     }
-    if (c->queue.empty()) continue;
-    out.clear();
-    std::size_t n = std::min(c->queue.size(), opt_.max_batch);
-    out.assign(c->queue.begin(), c->queue.begin() + static_cast<std::ptrdiff_t>(n));
-    if (c->socket->send(encode_batch(out))) {
+    // A reader that keeps up gets everything queued, in as many frames as its
+    // in-flight budget allows: one frame per cycle would cap every client at
+    // max_batch per interval, and a busy match-all client would skip for good.
+    for (std::size_t budget = opt_.max_frames_in_flight - in_flight; budget > 0 && !c->queue.empty(); --budget) {
+      const std::size_t n = std::min(c->queue.size(), opt_.max_batch);
+      out.assign(c->queue.begin(), c->queue.begin() + static_cast<std::ptrdiff_t>(n));
+      if (!c->socket->send(encode_batch(out))) break;
       c->queue.erase(c->queue.begin(), c->queue.begin() + static_cast<std::ptrdiff_t>(n));
       sent_counter().inc(n);
     }

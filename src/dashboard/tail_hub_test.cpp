@@ -126,6 +126,41 @@ TEST(TailHub, SlowClientIsToldWhatItMissedAndFastClientIsUnaffected) {
   EXPECT_EQ(hub.skipped_total(), slow_skipped);
 }
 
+TEST(TailHub, AReaderThatKeepsUpGetsMoreThanOneBatchPerCycleWithoutSkipping) {
+  TailHub hub({.client_queue = 1000, .max_batch = 100, .max_frames_in_flight = 4});
+  auto c = std::make_shared<FakeSocket>();
+  ASSERT_TRUE(hub.add_client(c, compile("")));
+  for (int i = 0; i < 350; ++i) hub.publish(event(i, Level::Info));
+  hub.flush();
+  std::vector<std::string> ids;
+  std::uint64_t skipped = 0;
+  c->tally(ids, skipped);
+  EXPECT_EQ(ids.size(), 350u);
+  EXPECT_EQ(c->frames.size(), 4u);  // 100 + 100 + 100 + 50
+  EXPECT_EQ(skipped, 0u);
+  EXPECT_EQ(ids.back(), "e349");
+}
+
+TEST(TailHub, InFlightFramesLimitWhatOneCycleSends) {
+  TailHub hub({.client_queue = 1000, .max_batch = 100, .max_frames_in_flight = 2});
+  auto c = std::make_shared<FakeSocket>();
+  c->slow = true;  // nothing it is sent is written yet
+  ASSERT_TRUE(hub.add_client(c, compile("")));
+  for (int i = 0; i < 500; ++i) hub.publish(event(i, Level::Info));
+  hub.flush();
+  EXPECT_EQ(c->queued(), 2u);  // the budget, not five frames
+  hub.flush();
+  EXPECT_EQ(c->queued(), 2u);  // nothing new while both are still in flight
+  c->drain();
+  c->slow = false;
+  hub.flush();
+  std::vector<std::string> ids;
+  std::uint64_t skipped = 0;
+  c->tally(ids, skipped);
+  EXPECT_EQ(ids.size(), 400u);  // two frames drained, then two more: the rest waits for the next cycle
+  EXPECT_EQ(skipped, 0u);
+}
+
 TEST(TailHub, ClosedClientsAreDroppedAndMaxClientsEnforced) {
   TailHub hub({.max_clients = 2});
   auto a = std::make_shared<FakeSocket>();

@@ -382,6 +382,10 @@ void WsSession<Stream>::start() {
     for (const auto& [k, v] : *headers) res.set(k, v);
   }));
   ws_.read_message_max(srv_.opt.ws_max_message_bytes);
+  // One frame per message: Beast's default splits it into 4 KiB fragments, each its
+  // own write and completion, which at live-tail volumes (hundreds of KiB per
+  // batch, many clients) costs the IO thread more than the bytes do.
+  ws_.auto_fragment(false);
   ws_.async_accept(req_.raw, beast::bind_front_handler(&WsSession::on_accept, this->shared_from_this()));
 }
 
