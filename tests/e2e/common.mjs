@@ -28,3 +28,47 @@ export function launchChromium(root, profileDir) {
     viewport: { width: 1400, height: 820 },
   });
 }
+
+// Starts `logtracer dashboard --config FILE` on an ephemeral port; resolves with
+// { proc, url } once it printed its URL, rejects (and kills it) otherwise.
+export async function startDashboard(binary, config, timeoutMs = 30_000) {
+  const { spawn } = await import("node:child_process");
+  const proc = spawn(binary, ["dashboard", "--config", config, "--listen", "127.0.0.1:0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  proc.stderr.on("data", (d) => (log += d));
+  const url = await new Promise((resolveUrl, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`dashboard did not start:\n${log}`)), timeoutMs);
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
+    });
+    proc.on("exit", (code) => reject(new Error(`dashboard exited (${code}):\n${log}`)));
+  }).catch((e) => {
+    proc.kill("SIGKILL");
+    throw e;
+  });
+  return { proc, url, log: () => log };
+}
+
+// SIGTERM, then SIGKILL after a bounded wait; resolves once the process is gone.
+export function stopProcess(proc, graceMs = 10_000) {
+  return new Promise((r) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return r();
+    const t = setTimeout(() => {
+      proc.kill("SIGKILL");
+      r();
+    }, graceMs);
+    proc.on("exit", () => {
+      clearTimeout(t);
+      r();
+    });
+    proc.kill("SIGTERM");
+  });
+}

@@ -25,3 +25,12 @@ if(LT_NODE)
     TIMEOUT 120
     ENVIRONMENT "LT_BINARY=$<TARGET_FILE:logtracer>;LT_SOURCE_DIR=${CMAKE_SOURCE_DIR};LT_E2E_OUT=${CMAKE_SOURCE_DIR}/build/e2e-screenshots")
 endif()
+if(LT_NODE)
+  # 20,000 events/s through Kafka into the dashboard and Chromium: bounded DOM, heap and rows, skipped marker, pause.
+  add_test(NAME e2e_dashboard_rate COMMAND ${LT_NODE} ${CMAKE_SOURCE_DIR}/tests/e2e/dashboard_rate.e2e.mjs)
+  set_tests_properties(e2e_dashboard_rate PROPERTIES
+    LABELS e2e
+    TIMEOUT 180
+    RUN_SERIAL TRUE
+    ENVIRONMENT "LT_BINARY=$<TARGET_FILE:logtracer>;LT_SOURCE_DIR=${CMAKE_SOURCE_DIR};LT_E2E_OUT=${CMAKE_SOURCE_DIR}/build/e2e-screenshots")
+endif()

@@ -11,6 +11,10 @@ import { HistogramView } from "./histogram";
 import { VirtualList } from "./virtual_list";
 
 const MAX_ROWS = 20_000; // rows kept in memory; the DOM holds only the visible ones
+// Live rows shown per second; above it each batch keeps its first rows and ends with
+// an "N events skipped" row (search still finds them all). 2,000 rows/s already
+// scroll faster than anyone reads, and rendering all of 20,000/s would only burn CPU.
+const DISPLAY_RATE = 2_000;
 const ROW_HEIGHT = 20;
 const LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
 
@@ -213,9 +217,14 @@ function trim(): void {
   if (rows.length > MAX_ROWS + 2000) rows = rows.slice(rows.length - MAX_ROWS);
 }
 
+let skippedTotal = 0; // events not shown since the view was loaded (too fast, or a slow connection)
+
 function appendRows(newRows: Row[]): void {
   if (newRows.length === 0) return;
-  for (const r of newRows) rows.push(r);
+  for (const r of newRows) {
+    rows.push(r);
+    if (r.kind === "skipped") skippedTotal += r.count;
+  }
   trim();
   list.setItems(rows);
   updateListInfo();
@@ -272,6 +281,27 @@ function receive(newRows: Row[], arrivedEvents: number): void {
   appendRows(newRows);
 }
 
+// A token bucket of DISPLAY_RATE rows per second, holding at most one second's worth.
+let displayBudget = DISPLAY_RATE;
+let displayBudgetAt = 0;
+function takeDisplayBudget(n: number): number {
+  const now = performance.now();
+  displayBudget = Math.min(DISPLAY_RATE, displayBudget + ((now - displayBudgetAt) * DISPLAY_RATE) / 1000);
+  displayBudgetAt = now;
+  const take = Math.min(n, Math.floor(displayBudget));
+  displayBudget -= take;
+  return take;
+}
+
+function receiveLive(events: LogEvent[]): void {
+  if (paused) return receive(events.map(toRow), events.length);
+  const keep = takeDisplayBudget(events.length);
+  const shown: Row[] = (keep === events.length ? events : events.slice(0, keep)).map(toRow);
+  // The marker ends the batch, so in follow mode the last line says that rows are being skipped.
+  if (keep < events.length) shown.push({ kind: "skipped", count: events.length - keep, ms: Date.now() });
+  receive(shown, events.length);
+}
+
 // ---- live tail -----------------------------------------------------------------
 let socket: WebSocket | null = null;
 let socketQuery = "";
@@ -311,7 +341,7 @@ function startTail(): void {
     } catch {
       return;
     }
-    if (msg.type === "events") receive(msg.events.map(toRow), msg.events.length);
+    if (msg.type === "events") receiveLive(msg.events);
     else if (msg.type === "skipped") receive([{ kind: "skipped", count: msg.count, ms: Date.now() }], msg.count);
     else if (msg.type === "error") setTailStatus("error", msg.error);
   };
@@ -345,6 +375,7 @@ async function reload(): Promise<void> {
   pending = [];
   pendingArrived = 0;
   pendingDropped = 0;
+  skippedTotal = 0;
   paused = false;
   updatePauseButton();
   list.setItems(rows);
@@ -388,6 +419,8 @@ function updateListInfo(): void {
   const n = rows.filter((r) => r.kind === "event").length;
   const what = isLive() ? "live" : `${fmtTime(state.from ?? 0, true)} → ${state.to ? fmtTime(state.to, true) : "now"}`;
   listInfo.append(text(`${n.toLocaleString()} events shown · ${what}`));
+  if (skippedTotal > 0)
+    listInfo.append(h("span", { class: "skipped-info" }, ` · ${skippedTotal.toLocaleString()} skipped (arriving faster than shown)`));
   loadOlderButton.classList.toggle("hidden", !olderCursor);
   followButton.classList.toggle("hidden", list.following() || !isLive());
 }
