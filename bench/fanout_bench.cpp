@@ -30,6 +30,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <map>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -45,6 +47,7 @@
 #include "core/time.h"
 #include "kafka/admin.h"
 #include "kafka/producer.h"
+#include "net/http_client.h"
 
 extern char** environ;
 
@@ -64,6 +67,8 @@ struct Options {
   int partitions = 3;
   int rate = 20'000;
   int clients = 100;
+  int client_threads = 2;
+  int match_all = 10;  // of the clients, how many subscribe to everything (the heaviest)
   int warmup_s = 5;
   int duration_s = 20;
   bool kcat = false;
@@ -90,6 +95,8 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--partitions") o.partitions = std::stoi(next());
     else if (a == "--rate") o.rate = std::stoi(next());
     else if (a == "--clients") o.clients = std::stoi(next());
+    else if (a == "--match-all") o.match_all = std::stoi(next());
+    else if (a == "--client-threads") o.client_threads = std::stoi(next());
     else if (a == "--warmup") o.warmup_s = std::stoi(next());
     else if (a == "--duration") o.duration_s = std::stoi(next());
     else if (a == "--kcat") o.kcat = true;
@@ -124,6 +131,38 @@ double process_cpu_seconds(int pid) {
     if (i == 15) stime = std::stoull(field);
   }
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// CPU seconds per thread name (threads of one name summed): where the server's CPU goes.
+std::map<std::string, double> thread_cpu_seconds(int pid) {
+  std::map<std::string, double> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream f(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    auto open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::string name = stat.substr(open + 1, close - open - 1);
+    // "http-0", "http-1" and librdkafka's "rdk:broker1" become one row each kind.
+    while (!name.empty() && (std::isdigit(static_cast<unsigned char>(name.back())) || name.back() == '-')) name.pop_back();
+    std::istringstream in(stat.substr(close + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && in >> field; ++i) {
+      if (i == 14) utime = std::stoull(field);
+      if (i == 15) stime = std::stoull(field);
+    }
+    out[name] += static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  return out;
+}
+
+// The dashboard's own view (/api/v1/stats): consumer lag and events it skipped for slow clients.
+std::string dashboard_stats(const std::string& url) {
+  lt::net::HttpClient client;
+  auto res = client.get(url + "/api/v1/stats");
+  if (auto* r = std::get_if<lt::net::HttpResponse>(&res)) return r->body;
+  return "null";
 }
 
 double self_cpu_seconds() {
@@ -196,9 +235,9 @@ class EventMaker {
 
 // 100 different queries of the kinds people keep open: everything, one service,
 // a level, a word, a host, and combinations.
-std::vector<std::string> make_queries(int n) {
+std::vector<std::string> make_queries(int n, int match_all) {
   std::vector<std::string> q;
-  for (int i = 0; i < 10; ++i) q.emplace_back("");  // match-all: the heaviest clients
+  for (int i = 0; i < match_all; ++i) q.emplace_back("");
   for (auto s : kServices) {
     std::string svc = "service:" + std::string(s);
     for (std::string_view extra : {"", " level>=WARN", " -level:debug", " timeout", " status>=500"})
@@ -233,9 +272,9 @@ std::string url_encode(std::string_view s) {
 }
 
 // ------------------------------------------------------------------ latency
-// Accumulated by one thread (the receiving one); read after it stopped.
+// One per client (or for kcat), touched by one thread at a time; merged after the run.
 struct Stats {
-  std::atomic<bool> measuring{false};
+  const std::atomic<bool>* measuring = nullptr;
   std::vector<std::uint32_t> latency_us;
   std::uint64_t events = 0;          // received in the window
   std::uint64_t events_total = 0;    // received at all
@@ -247,7 +286,7 @@ struct Stats {
   // Every `"timestamp":"…"` in `text` is one event; `now` is when it arrived.
   void on_events(std::string_view text, lt::TimestampNs now) {
     static constexpr std::string_view kTs = "\"timestamp\":\"";
-    bool in_window = measuring.load(std::memory_order_relaxed);
+    bool in_window = measuring->load(std::memory_order_relaxed);
     std::size_t pos = 0;
     while ((pos = text.find(kTs, pos)) != std::string_view::npos) {
       pos += kTs.size();
@@ -271,6 +310,16 @@ struct Stats {
       bytes += text.size();
     }
   }
+
+  void merge(const Stats& o) {
+    latency_us.insert(latency_us.end(), o.latency_us.begin(), o.latency_us.end());
+    events += o.events;
+    events_total += o.events_total;
+    skipped += o.skipped;
+    frames += o.frames;
+    bytes += o.bytes;
+    unparsed += o.unparsed;
+  }
 };
 
 double percentile_ms(std::vector<std::uint32_t>& v, double p) {
@@ -283,8 +332,12 @@ double percentile_ms(std::vector<std::uint32_t>& v, double p) {
 // ------------------------------------------------------------------ WebSocket clients
 class TailClient : public std::enable_shared_from_this<TailClient> {
  public:
-  TailClient(asio::io_context& io, Stats& stats, std::string host, std::string target)
-      : ws_(io), stats_(stats), host_(std::move(host)), target_(std::move(target)) {}
+  TailClient(asio::io_context& io, const std::atomic<bool>& measuring, std::string host, std::string target)
+      : ws_(io), host_(std::move(host)), target_(std::move(target)) {
+    stats_.measuring = &measuring;
+  }
+  Stats& stats() { return stats_; }
+  const std::string& target() const { return target_; }
 
   void start(const tcp::resolver::results_type& endpoints, std::atomic<int>& ready) {
     ready_ = &ready;
@@ -326,7 +379,7 @@ class TailClient : public std::enable_shared_from_this<TailClient> {
       std::uint64_t n = 0;
       auto digits = text.substr(std::strlen(R"({"type":"skipped","count":)"));
       std::from_chars(digits.data(), digits.data() + digits.size(), n);
-      if (stats_.measuring.load(std::memory_order_relaxed)) stats_.skipped += n;
+      if (stats_.measuring->load(std::memory_order_relaxed)) stats_.skipped += n;
     } else if (text.starts_with(R"({"type":"hello")")) {
       open_ = true;
       ready_->fetch_add(1);
@@ -336,7 +389,7 @@ class TailClient : public std::enable_shared_from_this<TailClient> {
   }
 
   websocket::stream<beast::tcp_stream> ws_;
-  Stats& stats_;
+  Stats stats_;
   std::string host_, target_;
   beast::flat_buffer buf_;
   std::atomic<int>* ready_ = nullptr;
@@ -440,10 +493,13 @@ int main(int argc, char** argv) {
   if (!created) die("producer: " + created.error().message);
   auto producer = std::move(created.value());
 
+  std::atomic<bool> measuring{false};
   Stats stats;
+  stats.measuring = &measuring;
   asio::io_context io;
   std::vector<std::shared_ptr<TailClient>> clients;
   std::thread receiver;
+  std::vector<std::thread> extra_receivers;
   Kcat kcat;
   int measured_pid = o.server_pid;
 
@@ -459,11 +515,14 @@ int main(int argc, char** argv) {
     tcp::resolver resolver(io);
     auto endpoints = resolver.resolve(host, port);
     std::atomic<int> ready{0};
-    for (const std::string& q : make_queries(o.clients)) {
-      auto c = std::make_shared<TailClient>(io, stats, hostport, "/api/v1/tail?q=" + url_encode(q));
+    for (const std::string& q : make_queries(o.clients, o.match_all)) {
+      auto c = std::make_shared<TailClient>(io, measuring, hostport, "/api/v1/tail?q=" + url_encode(q));
       c->start(endpoints, ready);
       clients.push_back(std::move(c));
     }
+    // Several threads, so one stalled reader thread does not delay every client; each
+    // client's operations stay sequential (read, handle, read), so no strand is needed.
+    for (int t = 1; t < o.client_threads; ++t) extra_receivers.emplace_back([&] { io.run(); });
     receiver = std::thread([&] { io.run(); });
     auto deadline = Clock::now() + std::chrono::seconds(30);
     while (ready.load() < o.clients && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -477,13 +536,16 @@ int main(int argc, char** argv) {
 
   std::this_thread::sleep_for(std::chrono::seconds(o.warmup_s));
   double cpu0 = process_cpu_seconds(measured_pid);
+  auto threads0 = thread_cpu_seconds(measured_pid);
   double self0 = self_cpu_seconds();
   auto t0 = Clock::now();
-  stats.measuring.store(true);
+  measuring.store(true);
   std::this_thread::sleep_for(std::chrono::seconds(o.duration_s));
-  stats.measuring.store(false);
+  measuring.store(false);
   double wall = std::chrono::duration<double>(Clock::now() - t0).count();
   double cpu1 = process_cpu_seconds(measured_pid);
+  auto threads1 = thread_cpu_seconds(measured_pid);
+  std::string server_stats = o.kcat ? "null" : dashboard_stats(o.url);
   double self1 = self_cpu_seconds();
 
   stop.store(true);
@@ -503,22 +565,40 @@ int main(int argc, char** argv) {
     });
     io.stop();
     receiver.join();
+    for (auto& t : extra_receivers) t.join();
+    // The slowest clients, on stderr: which queries suffer when latency is high.
+    std::vector<std::pair<double, std::string>> worst;
+    for (auto& c : clients) {
+      std::vector<std::uint32_t> v = c->stats().latency_us;
+      worst.emplace_back(percentile_ms(v, 0.99), c->target() + " events=" + std::to_string(c->stats().events) +
+                                                     " skipped=" + std::to_string(c->stats().skipped));
+      stats.merge(c->stats());
+    }
+    std::sort(worst.rbegin(), worst.rend());
+    for (std::size_t i = 0; i < worst.size() && i < 5; ++i)
+      std::fprintf(stderr, "fanout_bench: p99 %.1f ms %s\n", worst[i].first, worst[i].second.c_str());
   }
 
   double p50 = percentile_ms(stats.latency_us, 0.50);
   double p99 = percentile_ms(stats.latency_us, 0.99);
   double p999 = percentile_ms(stats.latency_us, 0.999);
   double max = stats.latency_us.empty() ? -1 : *std::max_element(stats.latency_us.begin(), stats.latency_us.end()) / 1000.0;
+  std::string thread_json;
+  for (const auto& [name, secs] : threads1) {
+    if (!thread_json.empty()) thread_json += ',';
+    thread_json += "\"" + name + "\":" + std::to_string((secs - threads0[name]) / wall);
+  }
   std::printf(
-      "{\"mode\":\"%s\",\"rate\":%d,\"clients\":%d,\"window_s\":%.2f,\"produced\":%llu,\"queue_full\":%llu,"
+      "{\"mode\":\"%s\",\"rate\":%d,\"clients\":%d,\"match_all\":%d,\"window_s\":%.2f,\"produced\":%llu,\"queue_full\":%llu,"
       "\"cpu_cores\":%.4f,\"bench_cpu_cores\":%.4f,\"events\":%llu,\"events_per_s\":%.0f,\"mb_per_s\":%.2f,"
       "\"frames\":%llu,\"skipped\":%llu,\"unparsed\":%llu,\"clients_open\":%d,"
-      "\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f}\n",
-      o.kcat ? "kcat" : "dashboard", o.rate, o.kcat ? 1 : o.clients, wall,
+      "\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"p999_ms\":%.2f,\"max_ms\":%.2f,\"server_stats\":%s,\"threads\":{%s}}\n",
+      o.kcat ? "kcat" : "dashboard", o.rate, o.kcat ? 1 : o.clients, o.kcat ? 1 : o.match_all, wall,
       static_cast<unsigned long long>(produced.produced), static_cast<unsigned long long>(produced.queue_full),
       (cpu1 - cpu0) / wall, (self1 - self0) / wall, static_cast<unsigned long long>(stats.events),
       static_cast<double>(stats.events) / wall, static_cast<double>(stats.bytes) / wall / 1e6,
       static_cast<unsigned long long>(stats.frames), static_cast<unsigned long long>(stats.skipped),
-      static_cast<unsigned long long>(stats.unparsed), still_open, p50, p99, p999, max);
+      static_cast<unsigned long long>(stats.unparsed), still_open, p50, p99, p999, max, server_stats.c_str(),
+      thread_json.c_str());
   return 0;
 }
