@@ -27,12 +27,16 @@ void AckTracker::advance_locked() {
 }
 
 void AckTracker::ack(std::uint64_t seq) {
-  std::lock_guard lock(mu_);
-  if (seq < head_ || seq >= tail_) return;  // stale (reset) or duplicate
-  Slot& s = slots_[seq % slots_.size()];
-  if (s.state != State::Pending) return;
-  s.state = State::Acked;
-  if (seq == head_) advance_locked();
+  {
+    std::lock_guard lock(mu_);
+    if (seq < head_ || seq >= tail_) return;  // stale (reset) or duplicate
+    Slot& s = slots_[seq % slots_.size()];
+    if (s.state != State::Pending) return;
+    s.state = State::Acked;
+    if (seq != head_) return;  // an older event is still pending: nothing commits yet
+    advance_locked();
+  }
+  if (on_advance_) on_advance_();
 }
 
 void AckTracker::fail(std::uint64_t seq) {

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,6 +24,11 @@ class AckTracker {
   // `window` bounds the number of events in flight (backpressure: try_track
   // returns nullopt when full). `start` is the already-committed position.
   AckTracker(std::size_t window, std::int64_t start);
+
+  // Called (on the acknowledging thread, outside the lock) each time committed()
+  // moves forward, so a checkpoint can follow the acks instead of a timer. Set it
+  // before the tracker is shared; it must be cheap and must not call back in.
+  void on_advance(std::function<void()> fn) { on_advance_ = std::move(fn); }
 
   // Registers the next event, whose end is `end_position` (non-decreasing).
   // Returns its sequence number, or nullopt when `window` events are in flight.
@@ -58,6 +64,7 @@ class AckTracker {
   std::uint64_t tail_ = 0;  // next sequence number to hand out
   std::int64_t committed_;
   bool failed_ = false;
+  std::function<void()> on_advance_;
 };
 
 // One event's handle on its tracker. Copyable; acknowledging twice is harmless

@@ -35,6 +35,19 @@ TEST(AckTracker, StartsAtTheCheckpoint) {
   EXPECT_EQ(t.committed(), 1100);
 }
 
+TEST(AckTracker, CallsOnAdvanceOnlyWhenTheCommittedPositionMoves) {
+  AckTracker t(8, 0);
+  std::vector<std::int64_t> seen;  // committed() as the callback saw it
+  t.on_advance([&] { seen.push_back(t.committed()); });
+  auto a = *t.try_track(10), b = *t.try_track(20), c = *t.try_track(30);
+  t.ack(b);  // behind a pending event: no move, no call
+  EXPECT_TRUE(seen.empty());
+  t.ack(a);
+  t.ack(a);  // duplicate: ignored
+  t.fail(c);
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{20}));
+}
+
 TEST(AckTracker, WindowGivesBackpressure) {
   AckTracker t(3, 0);
   auto a = t.try_track(1);

@@ -103,7 +103,7 @@ std::optional<Error> CheckpointStore::save(const std::vector<FileCheckpoint>& en
   const std::string tmp = path_ + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("cannot create", tmp);
-  if (!write_all(fd, json) || ::fsync(fd) != 0) {
+  if (!write_all(fd, json)) {
     auto err = io_error("cannot write", tmp);
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -115,12 +115,21 @@ std::optional<Error> CheckpointStore::save(const std::vector<FileCheckpoint>& en
     ::unlink(tmp.c_str());
     return err;
   }
+  return std::nullopt;
+}
+
+std::optional<Error> CheckpointStore::sync() const {
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? std::nullopt : std::optional<Error>(io_error("cannot open", path_));
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return io_error("cannot fsync", path_);
   // The rename itself is durable only once the directory is synced.
   const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  if (dfd < 0) return io_error("cannot open", dir_);
+  const bool dir_ok = ::fsync(dfd) == 0;
+  ::close(dfd);
+  if (!dir_ok) return io_error("cannot fsync", dir_);
   return std::nullopt;
 }
 

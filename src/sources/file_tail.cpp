@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <utility>
 #include <spdlog/spdlog.h>
@@ -34,6 +35,26 @@ struct FileTailSource::TailedFile {
   Clock::time_point last_data = Clock::now();
 };
 
+struct FileTailSource::SaveSignal {
+  std::atomic<bool> pending{false};
+  std::mutex mu;
+  std::condition_variable cv;
+
+  // On the acknowledging thread: an atomic flag, and a wakeup only when the saver
+  // is not already due to run, so a burst of acks costs one write.
+  void notify() {
+    if (pending.exchange(true, std::memory_order_acq_rel)) return;
+    std::lock_guard lock(mu);  // orders with the waiter's check: no lost wakeup
+    cv.notify_one();
+  }
+  // True when notified before `deadline`; clears the flag.
+  bool wait_until(Clock::time_point deadline) {
+    std::unique_lock lock(mu);
+    cv.wait_until(lock, deadline, [&] { return pending.load(std::memory_order_acquire); });
+    return pending.exchange(false, std::memory_order_acq_rel);
+  }
+};
+
 FileTailSource::FileTailSource(SourceOptions common, FileOptions options, ParserFactory parsers)
     : Source(std::move(common)), file_(std::move(options)), parsers_(std::move(parsers)) {
   if (file_.read_block_bytes < 4096) file_.read_block_bytes = 4096;
@@ -55,6 +76,7 @@ std::optional<Error> FileTailSource::start(EventSink& sink) {
     if (auto* err = std::get_if<Error>(&loaded)) return *err;
     restored_ = std::get<std::vector<FileCheckpoint>>(std::move(loaded));
     last_saved_ = restored_;
+    save_signal_ = std::make_shared<SaveSignal>();
   }
   builder_ = std::make_unique<EventBuilder>(options_, parsers_ ? parsers_() : nullptr, metrics_);
   sink_ = &sink;
@@ -62,12 +84,9 @@ std::optional<Error> FileTailSource::start(EventSink& sink) {
   rescan(true);  // "start at end" means the end as of now, not whenever the thread runs
   started_ = true;
   thread_ = named_thread("lt-file-", name(), [this] { run(); });
-  if (store_) {
-    // Saving fsyncs twice: on its own thread, so a slow disk never stalls reading.
-    saver_ = named_thread("lt-ckpt-", name(), [this] {
-      while (!stop_.wait_for(std::chrono::milliseconds(file_.checkpoint_interval_ms))) save_checkpoint(false);
-    });
-  }
+  // On its own thread, so neither the reading thread nor the acknowledging one
+  // ever waits for the disk.
+  if (store_) saver_ = named_thread("lt-ckpt-", name(), [this] { save_loop(); });
   return std::nullopt;
 }
 
@@ -75,11 +94,13 @@ void FileTailSource::stop(std::chrono::milliseconds drain) {
   if (!started_) return;
   started_ = false;
   stop_.request();
+  if (save_signal_) save_signal_->notify();
   if (thread_.joinable()) thread_.join();
   if (saver_.joinable()) saver_.join();
   const auto deadline = Clock::now() + drain;
   for (auto& f : files_) wait_committed(*f->tracker, f->sent_end.load(), deadline);
-  save_checkpoint(true);
+  save_checkpoint();
+  sync_checkpoint();
   std::lock_guard lock(files_mu_);
   files_.clear();
 }
@@ -174,6 +195,7 @@ void FileTailSource::rescan(bool initial) {
         f->read_offset = start;
         f->sent_end = start;
         f->tracker = std::make_shared<AckTracker>(options_.ack_window, start);
+        if (save_signal_) f->tracker->on_advance([signal = save_signal_] { signal->notify(); });
         spdlog::info("source {}: tailing {} from offset {}", name(), path, start);
         std::lock_guard lock(files_mu_);
         files_.push_back(std::move(f));
@@ -195,6 +217,9 @@ void FileTailSource::rewind(TailedFile& f, std::int64_t position) {
   if (f.joiner) f.joiner->flush();  // discarded: those lines are read again
   batch_.size = 0;
   batch_bytes_ = 0;
+  // A position that moves back (truncation) is saved at once too: a checkpoint
+  // left past it would skip the new lines once the file grows beyond it again.
+  if (save_signal_) save_signal_->notify();
 }
 
 bool FileTailSource::pump(TailedFile& f) {
@@ -330,15 +355,41 @@ void FileTailSource::retire_finished() {
   }
 }
 
-void FileTailSource::save_checkpoint(bool force) {
+void FileTailSource::save_loop() {
+  const auto every = std::chrono::milliseconds(file_.checkpoint_sync_interval_ms);
+  auto next_sync = Clock::now() + every;
+  while (!stop_.requested()) {
+    // Woken by an ack, a rewind, stop(), or the sync deadline (which also saves
+    // positions that changed otherwise: a file found or retired).
+    save_signal_->wait_until(next_sync);
+    if (stop_.requested()) return;  // stop() saves and syncs after the drain
+    save_checkpoint();
+    if (Clock::now() >= next_sync) {
+      sync_checkpoint();
+      next_sync = Clock::now() + every;
+    }
+  }
+}
+
+void FileTailSource::save_checkpoint() {
   if (!store_) return;
   auto now = positions();
-  if (!force && now == last_saved_) return;
+  if (now == last_saved_) return;
   if (auto err = store_->save(now)) {
     spdlog::error("source {}: {}", name(), err->message);
     return;
   }
   last_saved_ = std::move(now);
+  unsynced_ = true;
+}
+
+void FileTailSource::sync_checkpoint() {
+  if (!store_ || !unsynced_) return;
+  if (auto err = store_->sync()) {
+    spdlog::error("source {}: {}", name(), err->message);
+    return;
+  }
+  unsynced_ = false;
 }
 
 }  // namespace lt::sources

@@ -45,7 +45,10 @@ class FileTailSource final : public Source {
   void begin_block();
   void rewind(TailedFile& f, std::int64_t position);
   void retire_finished();
-  void save_checkpoint(bool force);
+  void save_loop();
+  // Writes the acknowledged positions when they changed since the last write.
+  void save_checkpoint();
+  void sync_checkpoint();
 
   FileOptions file_;
   ParserFactory parsers_;
@@ -53,6 +56,11 @@ class FileTailSource final : public Source {
   std::unique_ptr<CheckpointStore> store_;
   std::vector<FileCheckpoint> restored_;  // from the checkpoint, consumed as files are found
   std::vector<FileCheckpoint> last_saved_;
+  bool unsynced_ = false;  // last_saved_ written but not fsynced yet
+  // Wakes the saver when an ack advances a position. Shared with the trackers'
+  // callbacks, which a sink may still run after this source is gone.
+  struct SaveSignal;
+  std::shared_ptr<SaveSignal> save_signal_;
 
   mutable std::mutex files_mu_;  // guards files_ membership and paths against positions()
   std::vector<std::unique_ptr<TailedFile>> files_;
@@ -67,7 +75,7 @@ class FileTailSource final : public Source {
   std::string buffer_;
   StopSignal stop_;
   std::thread thread_;
-  std::thread saver_;  // checkpoints every checkpoint_interval_ms
+  std::thread saver_;  // writes the checkpoint after each advance, fsyncs it every checkpoint_sync_interval_ms
   bool started_ = false;
 };
 

@@ -42,7 +42,7 @@ class FileTailTest : public ::testing::Test {
     if (fo.rescan_interval_ms == FileOptions{}.rescan_interval_ms) fo.rescan_interval_ms = 50;
     if (fo.rotate_wait_ms == FileOptions{}.rotate_wait_ms) fo.rotate_wait_ms = 200;
     if (fo.multiline_flush_ms == FileOptions{}.multiline_flush_ms) fo.multiline_flush_ms = 200;
-    fo.checkpoint_interval_ms = 50;
+    if (fo.checkpoint_sync_interval_ms == FileOptions{}.checkpoint_sync_interval_ms) fo.checkpoint_sync_interval_ms = 50;
     return std::make_unique<FileTailSource>(common, fo, testing::message_parser);
   }
 
@@ -354,6 +354,40 @@ TEST_F(FileTailTest, BatchingSinkGetsOneAckPerBatchAndTheCheckpointWaitsForIt) {
   for (int i = 0; i < 1200; ++i) EXPECT_EQ(msgs[i], "line " + std::to_string(i + 1));
   EXPECT_EQ(std::vector<std::string>(msgs.begin() + 1200, msgs.end()),
             (std::vector<std::string>{"tail 1", "tail 2", "tail 1", "tail 2"}));
+}
+
+TEST_F(FileTailTest, CheckpointFileFollowsEachAckWithoutWaitingForTheSyncInterval) {
+  // What a kill -9 re-sends is what the checkpoint file is behind the acks: it
+  // must be written as each ack advances the position, not on the fsync timer.
+  const std::string path = dir_ + "/app.log";
+  std::string text;
+  for (int i = 1; i <= 1200; ++i) text += "line " + std::to_string(i) + "\n";
+  append(path, text);
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  fo.checkpoint_dir = dir_ + "/ckpt";
+  fo.checkpoint_sync_interval_ms = 600'000;  // never within this test
+  const std::string name = testing::unique_name("ft_ckpt_ack");
+  auto src = make(name, fo);
+  TestSink sink(TestSink::Mode::Hold, /*batches=*/true);
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(1200));
+  CheckpointStore store(fo.checkpoint_dir, name);
+  auto saved_offset = [&]() -> std::int64_t {
+    auto loaded = store.load();
+    auto* list = std::get_if<std::vector<FileCheckpoint>>(&loaded);
+    return list && !list->empty() ? list->at(0).offset : -1;
+  };
+  sink.ack_first(1);
+  ASSERT_TRUE(eventually([&] { return src->positions().at(0).offset > 0; }));
+  const auto first = src->positions().at(0).offset;
+  EXPECT_TRUE(eventually([&] { return saved_offset() == first; })) << saved_offset() << " != " << first;
+  sink.ack_held();
+  const auto end = static_cast<std::int64_t>(text.size());
+  EXPECT_TRUE(eventually([&] { return saved_offset() == end; })) << saved_offset() << " != " << end;
+  src->stop();
+  EXPECT_EQ(saved_offset(), end);
 }
 
 TEST_F(FileTailTest, BatchingSinkFollowsRotationAndPausesWhenRefused) {

@@ -60,7 +60,10 @@ struct FileOptions {
   std::uint32_t rescan_interval_ms = 1000; // glob again for new / rotated files
   std::uint32_t rotate_wait_ms = 5000;     // keep reading a rotated-away file this long after its last growth
   std::uint32_t multiline_flush_ms = 1000; // emit a pending multi-line event after this much quiet
-  std::uint32_t checkpoint_interval_ms = 100;  // a kill -9 re-sends at most this much acknowledged input
+  // The checkpoint is rewritten (no fsync) as soon as an ack advances it, so a
+  // kill -9 re-sends only unacknowledged events; it is fsynced this often (and on
+  // stop), so a machine crash or power loss re-sends at most this much more.
+  std::uint32_t checkpoint_sync_interval_ms = 1000;
   std::size_t read_block_bytes = 256 * 1024;
   bool operator==(const FileOptions&) const = default;
 };
