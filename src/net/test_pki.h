@@ -6,9 +6,15 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -101,6 +107,77 @@ class TestPki {
 
   EVP_PKEY* ca_key_ = nullptr;
   X509* ca_ = nullptr;
+};
+
+// Subject CN of the certificate a TLS peer presented (rotation tests).
+inline std::string peer_common_name(SSL* ssl) {
+  X509* x = SSL_get1_peer_certificate(ssl);
+  if (!x) return {};
+  char cn[256] = {};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn);
+  X509_free(x);
+  return cn;
+}
+
+// A blocking OpenSSL client on 127.0.0.1:port that verifies the server against
+// `ca_file` for `host`. Reads give up after 10 s so a test cannot hang on a bug.
+struct TlsClient {
+  SSL_CTX* ctx = nullptr;
+  SSL* ssl = nullptr;
+  int fd = -1;
+  bool connected = false;
+
+  TlsClient(int port, const std::string& ca_file, const std::string& host = "localhost") {
+    ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return;
+    ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    SSL_set_tlsext_host_name(ssl, host.c_str());
+    SSL_set1_host(ssl, host.c_str());
+    connected = SSL_connect(ssl) == 1;
+  }
+  ~TlsClient() {
+    if (connected) SSL_shutdown(ssl);
+    if (ssl) SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    ::close(fd);
+  }
+  TlsClient(const TlsClient&) = delete;
+  TlsClient& operator=(const TlsClient&) = delete;
+
+  bool send(const std::string& data) {
+    std::size_t off = 0;
+    while (connected && off < data.size()) {
+      const int n =
+          SSL_write(ssl, data.data() + off, static_cast<int>(std::min<std::size_t>(data.size() - off, 1 << 20)));
+      if (n <= 0) return false;
+      off += static_cast<std::size_t>(n);
+    }
+    return connected;
+  }
+  // Reads until the server closes the connection; true when it did (not a timeout).
+  bool closed_by_server() {
+    char buf[4096];
+    for (;;) {
+      errno = 0;
+      const int n = SSL_read(ssl, buf, sizeof buf);
+      if (n > 0) continue;
+      const int e = SSL_get_error(ssl, n);
+      // With SO_RCVTIMEO a timeout surfaces as WANT_READ (or SYSCALL with EAGAIN).
+      if (e == SSL_ERROR_WANT_READ) return false;
+      return !(e == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK));
+    }
+  }
+  std::string server_name() { return connected ? peer_common_name(ssl) : std::string(); }
 };
 
 }  // namespace lt::net::testing

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/http_client.h"
+#include "net/test_pki.h"
 #include "sources/testing_sink.h"
 
 namespace lt::sources {
@@ -186,6 +188,57 @@ TEST(HttpIngestSource, ServesIngestOverHttp) {
   src.stop();
   EXPECT_EQ(sink.messages(), (std::vector<std::string>{"hi", "there"}));
   EXPECT_EQ(src.metrics().events.value(), 2u);
+}
+
+
+TEST(HttpIngestSource, ServesIngestOverTlsWithTheToken) {
+  net::testing::TestPki pki;
+  SourceOptions common;
+  common.name = testing::unique_name("ingest_https");
+  common.service = "web";
+  HttpOptions ho;
+  ho.port = 0;
+  ho.bearer_token = "tok";
+  ho.tls_cert_file = pki.cert_pem;
+  ho.tls_key_file = pki.key_pem;
+  HttpIngestSource src(common, ho);
+  TestSink sink;
+  ASSERT_FALSE(src.start(sink));
+  const std::string url = "https://localhost:" + std::to_string(src.port()) + "/ingest";
+
+  net::HttpClientOptions co;
+  co.ca_file = pki.ca_pem;
+  net::HttpClient client(co);
+  auto ok = client.post(url, "{\"message\":\"over tls\"}\n", "application/x-ndjson", {{"Authorization", "Bearer tok"}});
+  ASSERT_TRUE(std::holds_alternative<net::HttpResponse>(ok)) << std::get<Error>(ok).message;
+  EXPECT_EQ(std::get<net::HttpResponse>(ok).status, 200) << std::get<net::HttpResponse>(ok).body;
+  auto no_token = client.post(url, "{\"message\":\"x\"}\n", "application/x-ndjson");
+  ASSERT_TRUE(std::holds_alternative<net::HttpResponse>(no_token));
+  EXPECT_EQ(std::get<net::HttpResponse>(no_token).status, 401);
+  // Plain HTTP to the TLS port gets no HTTP answer, and nothing is ingested.
+  EXPECT_EQ(http_post(src.port(), "/ingest", "{\"message\":\"plain\"}", "Authorization: Bearer tok\r\n").find("HTTP/1.1 200"),
+            std::string::npos);
+
+  pki.issue("renewed.localhost", "DNS:renewed.localhost");  // a renewed certificate is served without a restart
+  net::testing::TlsClient renewed(src.port(), pki.ca_pem, "renewed.localhost");
+  EXPECT_TRUE(renewed.connected);
+  src.stop();
+  EXPECT_EQ(sink.messages(), (std::vector<std::string>{"over tls"}));
+}
+
+TEST(HttpIngestSource, UnloadableCertificateIsAStartError) {
+  SourceOptions common;
+  common.name = testing::unique_name("ingest_badtls");
+  HttpOptions ho;
+  ho.port = 0;
+  ho.tls_cert_file = "/nonexistent/cert.pem";
+  ho.tls_key_file = "/nonexistent/key.pem";
+  HttpIngestSource src(common, ho);
+  TestSink sink;
+  auto err = src.start(sink);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->code, "http.tls");
+  EXPECT_NE(err->message.find("/nonexistent/cert.pem"), std::string::npos) << err->message;
 }
 
 }  // namespace

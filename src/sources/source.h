@@ -73,8 +73,11 @@ struct SyslogOptions {
   int udp_port = -1;  // -1 = off, 0 = ephemeral (tests)
   int tcp_port = -1;
   std::string framing = "auto";  // TCP: auto (digit first = octet counting) | octet_counting | newline
-  // RFC 5425 (TLS) is not implemented yet: make_source rejects a non-empty value.
+  bool tls = false;  // RFC 5425: the TCP listener speaks TLS (both files required)
   std::string tls_cert_file;
+  std::string tls_key_file;
+  std::size_t max_connections = 256;  // further TCP/TLS connections are closed at once
+  std::uint32_t handshake_timeout_ms = 10000;  // a TLS peer that does not finish its handshake is dropped
   bool operator==(const SyslogOptions&) const = default;
 };
 

@@ -69,7 +69,11 @@ std::variant<SourceSpec, Error> source_spec_from_config(const config::SourceConf
     } else {
       y.udp_port = port;
     }
-    if (s.syslog.protocol == "tls") y.tls_cert_file = s.syslog.tls.cert_file.empty() ? "(missing)" : s.syslog.tls.cert_file;
+    if (s.syslog.protocol == "tls") {
+      y.tls = true;
+      y.tls_cert_file = s.syslog.tls.cert_file;
+      y.tls_key_file = s.syslog.tls.key_file;
+    }
     if (!s.syslog.framing.empty()) y.framing = s.syslog.framing;
     if (s.syslog.max_message_bytes) c.max_line_bytes = s.syslog.max_message_bytes;
   } else if (s.type == "http") {

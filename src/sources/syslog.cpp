@@ -1,9 +1,12 @@
 #include "sources/syslog.h"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <mutex>
 #include <spdlog/spdlog.h>
 #include <thread>
+
+#include "net/server_tls.h"
 
 namespace lt::sources {
 
@@ -37,6 +40,12 @@ struct SyslogSource::Impl {
   udp::endpoint udp_peer;
   std::thread udp_thread;
 
+  // Declared before tcp_io: connections destroyed with it still give their slot back.
+  std::atomic<std::size_t> tcp_connections{0};
+  std::shared_ptr<net::ServerTls> tls;  // set: RFC 5425, every TCP connection is TLS
+  std::atomic<std::int64_t> last_tls_warning_ns{0};
+  std::atomic<std::uint64_t> tls_failures{0};
+
   asio::io_context tcp_io;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<EventBuilder> tcp_builder;
@@ -48,51 +57,108 @@ struct SyslogSource::Impl {
 
   void receive_udp();
   void accept_tcp();
+  void tls_failed(const std::string& peer, const boost::system::error_code& ec);
   bool emit_tcp(std::string_view msg, bool truncated);
   void emit_udp(std::string_view msg);
 };
 
 namespace {
 
-class Connection : public std::enable_shared_from_this<Connection> {
+// Holds one of the listener's `max_connections` slots for a connection's lifetime.
+class ConnectionSlot {
  public:
-  Connection(tcp::socket socket, SyslogSource::Impl& impl, std::size_t max_bytes,
-             SyslogFrameDecoder::Framing framing)
-      : socket_(std::move(socket)), impl_(impl), decoder_(max_bytes, framing) {}
+  explicit ConnectionSlot(std::atomic<std::size_t>& n) : n_(&n) {}
+  ConnectionSlot(ConnectionSlot&& o) noexcept : n_(std::exchange(o.n_, nullptr)) {}
+  ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+  ~ConnectionSlot() {
+    if (n_) n_->fetch_sub(1);
+  }
+
+ private:
+  std::atomic<std::size_t>* n_;
+};
+
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+// One TCP or TLS (RFC 5425) connection. The read buffer is fixed and the
+// decoder keeps at most max_bytes of a message, so a peer cannot make us grow.
+template <class Stream>
+class Connection : public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Connection(Stream stream, SyslogSource::Impl& impl, std::size_t max_bytes, SyslogFrameDecoder::Framing framing,
+             ConnectionSlot slot, std::string peer)
+      : stream_(std::move(stream)),
+        impl_(impl),
+        decoder_(max_bytes, framing),
+        slot_(std::move(slot)),
+        peer_(std::move(peer)),
+        timer_(stream_.get_executor()) {}
+
+  void start(std::chrono::milliseconds handshake_timeout) {
+    if constexpr (kTls) {
+      // Slow or silent peers (a plain-TCP client waiting for us, slowloris) lose their slot.
+      timer_.expires_after(handshake_timeout);
+      timer_.async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
+        if (ec) return;
+        if (auto self = weak.lock()) {
+          boost::system::error_code ignored;
+          self->stream_.lowest_layer().close(ignored);
+        }
+      });
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](boost::system::error_code ec) {
+                                self->timer_.cancel();
+                                if (ec) {
+                                  self->impl_.tls_failed(self->peer_, ec);
+                                  return;
+                                }
+                                self->read();
+                              });
+    } else {
+      read();
+    }
+  }
+
+ private:
   void read() {
-    auto self = shared_from_this();
-    socket_.async_read_some(asio::buffer(buf_), [self](boost::system::error_code ec, std::size_t n) {
+    stream_.async_read_some(asio::buffer(buf_), [self = this->shared_from_this()](boost::system::error_code ec,
+                                                                                  std::size_t n) {
       self->on_read(ec, n);
     });
   }
 
- private:
   void on_read(boost::system::error_code ec, std::size_t n) {
     auto emit = [this](std::string_view m, bool cut) { return impl_.emit_tcp(m, cut); };
     if (ec) {
-      if (ec == asio::error::eof) decoder_.finish(emit);
+      // A TLS peer that closes without close_notify (most syslog senders) still ends its stream.
+      if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) decoder_.finish(emit);
       return;  // the last reference goes: the socket closes
     }
     if (!decoder_.feed(std::string_view(buf_.data(), n), emit)) {
       if (!decoder_.error().empty())
-        spdlog::warn("source {}: closing syslog connection: {}", impl_.self.name(), decoder_.error());
+        spdlog::warn("source {}: closing syslog connection from {}: {}", impl_.self.name(), peer_,
+                     decoder_.error());
       return;
     }
     read();
   }
 
-  tcp::socket socket_;
+  Stream stream_;
   SyslogSource::Impl& impl_;
   SyslogFrameDecoder decoder_;
-  std::array<char, 65536> buf_{};
+  ConnectionSlot slot_;
+  std::string peer_;
+  asio::steady_timer timer_;
+  std::array<char, 16384> buf_{};
 };
-
 
 }  // namespace
 
 bool SyslogSource::Impl::emit_tcp(std::string_view msg, bool truncated) {
   Partition& p = tcp_part;
-  tcp_builder->build(msg, "syslog:tcp", truncated, tcp_env.event);
+  tcp_builder->build(msg, tls ? "syslog:tls" : "syslog:tcp", truncated, tcp_env.event);
   auto seq = track(*p.tracker, p.next + 1, stop, self.metrics_);
   if (!seq) {
     if (stop.requested()) return false;
@@ -152,9 +218,45 @@ void SyslogSource::Impl::receive_udp() {
 void SyslogSource::Impl::accept_tcp() {
   acceptor->async_accept([this](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || stop.requested()) return;
-    if (!ec) std::make_shared<Connection>(std::move(socket), *this, self.options_.max_line_bytes, framing)->read();
+    if (!ec) {
+      if (tcp_connections.fetch_add(1) >= self.syslog_.max_connections) {
+        tcp_connections.fetch_sub(1);
+        self.metrics_.dropped.inc();  // a refused connection is input we did not take
+        boost::system::error_code ignored;
+        socket.close(ignored);
+      } else {
+        ConnectionSlot slot(tcp_connections);
+        boost::system::error_code rec;
+        const auto ep = socket.remote_endpoint(rec);
+        std::string peer = rec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+        const std::size_t max = self.options_.max_line_bytes;
+        const std::chrono::milliseconds hs(self.syslog_.handshake_timeout_ms);
+        if (tls) {
+          // Each connection asks for the context: a renewed certificate applies from the next one.
+          auto ctx = tls->current();
+          std::make_shared<Connection<TlsStream>>(TlsStream(std::move(socket), *ctx), *this, max, framing,
+                                                  std::move(slot), std::move(peer))
+              ->start(hs);
+        } else {
+          std::make_shared<Connection<tcp::socket>>(std::move(socket), *this, max, framing, std::move(slot),
+                                                    std::move(peer))
+              ->start(hs);
+        }
+      }
+    }
     accept_tcp();
   });
+}
+
+void SyslogSource::Impl::tls_failed(const std::string& peer, const boost::system::error_code& ec) {
+  ++tls_failures;
+  // Anyone can connect and fail a handshake: one warning per 10 s at most, with the count.
+  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  auto last = last_tls_warning_ns.load();
+  if (now - last < std::chrono::nanoseconds(std::chrono::seconds(10)).count()) return;
+  if (!last_tls_warning_ns.compare_exchange_strong(last, now)) return;
+  spdlog::warn("source {}: TLS handshake with {} failed: {} ({} failed handshakes so far)", self.name(), peer,
+               ec.message(), tls_failures.load());
 }
 
 SyslogSource::SyslogSource(SourceOptions common, SyslogOptions options, ParserFactory parsers)
@@ -166,10 +268,17 @@ std::optional<Error> SyslogSource::start(EventSink& sink) {
   if (impl_) return Error::permanent("source.started", "source " + name() + " already started");
   if (syslog_.udp_port < 0 && syslog_.tcp_port < 0)
     return Error::permanent("syslog.no_listener", "source " + name() + ": neither udp_port nor tcp_port is set");
-  if (!syslog_.tls_cert_file.empty())
-    return Error::permanent("syslog.tls", "source " + name() + ": syslog over TLS (RFC 5425) is not supported yet");
   auto impl = std::make_unique<Impl>(*this);
   impl->sink = &sink;
+  if (syslog_.tls) {
+    if (syslog_.tcp_port < 0)
+      return Error::permanent("syslog.tls", "source " + name() + ": TLS needs the TCP listener (tcp_port)");
+    if (syslog_.tls_cert_file.empty() || syslog_.tls_key_file.empty())
+      return Error::permanent("syslog.tls", "source " + name() + ": protocol tls needs tls.cert_file and tls.key_file");
+    std::string why;
+    impl->tls = net::ServerTls::load(syslog_.tls_cert_file, syslog_.tls_key_file, why);
+    if (!impl->tls) return Error::permanent("syslog.tls", "source " + name() + ": " + why);
+  }
   if (syslog_.framing == "octet_counting") {
     impl->framing = SyslogFrameDecoder::Framing::OctetCounting;
   } else if (syslog_.framing == "newline") {
@@ -218,7 +327,8 @@ std::optional<Error> SyslogSource::start(EventSink& sink) {
     p->tcp_thread = named_thread("lt-syst-", name(), [p] { p->tcp_io.run(); });
   }
   impl_ = std::move(impl);
-  spdlog::info("source {}: syslog listening (udp port {}, tcp port {})", name(), udp_port_, tcp_port_);
+  spdlog::info("source {}: syslog listening (udp port {}, {} port {})", name(), udp_port_, syslog_.tls ? "tls" : "tcp",
+               tcp_port_);
   return std::nullopt;
 }
 
@@ -233,6 +343,10 @@ void SyslogSource::stop(std::chrono::milliseconds drain) {
   wait_committed(*impl_->udp_part.tracker, impl_->udp_part.sent.load(), deadline);
   wait_committed(*impl_->tcp_part.tracker, impl_->tcp_part.sent.load(), deadline);
   impl_.reset();  // closes the sockets; pending handlers (and their connections) are destroyed
+}
+
+std::uint64_t SyslogSource::tls_handshake_failures() const noexcept {
+  return impl_ ? impl_->tls_failures.load() : 0;
 }
 
 bool SyslogSource::fully_acknowledged() const {

@@ -1,5 +1,5 @@
-// The syslog source: UDP and TCP listeners (RFC 5424 / RFC 3164 through the
-// `syslog` parser preset), TCP framing by octet counting or newline.
+// The syslog source: UDP, TCP and TLS (RFC 5425) listeners (RFC 5424 / 3164
+// through the `syslog` parser preset), stream framing by octet counting or newline.
 #pragma once
 
 #include <atomic>
@@ -61,7 +61,9 @@ class SyslogSource final : public Source {
 
   // The bound ports (useful with port 0); -1 when that listener is off.
   int udp_port() const noexcept { return udp_port_; }
-  int tcp_port() const noexcept { return tcp_port_; }
+  int tcp_port() const noexcept { return tcp_port_; }  // the TLS port with `tls`
+  // TLS handshakes that failed or timed out (plain-TCP clients, scanners, bad certificates).
+  std::uint64_t tls_handshake_failures() const noexcept;
 
   struct Impl;  // opaque (keeps Asio out of this header); public only so syslog.cpp's helpers can name it
 

@@ -4,8 +4,14 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <fstream>
+#include <functional>
+
+#include "net/test_pki.h"
 #include "sources/testing_sink.h"
 
 namespace lt::sources {
@@ -68,9 +74,23 @@ TEST(SyslogFrameDecoder, GarbageLengthClosesTheStream) {
   EXPECT_FALSE(huge.feed("99999999999 x", sink));
 }
 
+// A connected TCP socket to 127.0.0.1:port whose reads give up after 10 s (no test hangs on a bug).
+int connect_local(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  return fd;
+}
+
 class SyslogSourceTest : public ::testing::Test {
  protected:
-  std::unique_ptr<SyslogSource> make(const std::string& name, bool udp, bool tcp, std::size_t max = 64 * 1024) {
+  std::unique_ptr<SyslogSource> make(const std::string& name, bool udp, bool tcp, std::size_t max = 64 * 1024,
+                                     const std::function<void(SyslogOptions&)>& tweak = {}) {
     SourceOptions common;
     common.name = name;
     common.type = "syslog";
@@ -81,6 +101,7 @@ class SyslogSourceTest : public ::testing::Test {
     SyslogOptions so;
     so.udp_port = udp ? 0 : -1;
     so.tcp_port = tcp ? 0 : -1;
+    if (tweak) tweak(so);
     return std::make_unique<SyslogSource>(common, so, [] {
       auto p = parsers::make_parser({"syslog", ""});
       return std::move(std::get<std::unique_ptr<parsers::LineParser>>(p));
@@ -95,15 +116,7 @@ class SyslogSourceTest : public ::testing::Test {
     ::sendto(fd, msg.data(), msg.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     ::close(fd);
   }
-  static int connect_tcp(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    return fd;
-  }
+  static int connect_tcp(int port) { return connect_local(port); }
   static void write_all(int fd, const std::string& s) {
     std::size_t done = 0;
     while (done < s.size()) {
@@ -240,6 +253,169 @@ TEST_F(SyslogSourceTest, PortInUseIsAnError) {
   ASSERT_TRUE(err);
   EXPECT_EQ(err->code, "syslog.bind");
   a->stop();
+}
+
+
+// ---------------------------------------------------------------- TLS (RFC 5425)
+
+using net::testing::TlsClient;
+
+std::string frame(const std::string& msg) { return std::to_string(msg.size()) + " " + msg; }
+
+// True when the peer closes `fd` (read returns 0 or a reset) before the socket's 10 s receive timeout.
+bool closed_by_peer(int fd) {
+  char buf[256];
+  for (;;) {
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n == 0) return true;
+    if (n < 0) return errno == ECONNRESET;
+  }
+}
+
+class SyslogTlsTest : public SyslogSourceTest {
+ protected:
+  net::testing::TestPki pki;
+  std::unique_ptr<SyslogSource> make_tls(const std::string& name, std::size_t max = 64 * 1024,
+                                         const std::function<void(SyslogOptions&)>& tweak = {}) {
+    return make(name, false, true, max, [&](SyslogOptions& so) {
+      so.tls = true;
+      so.tls_cert_file = pki.cert_pem;
+      so.tls_key_file = pki.key_pem;
+      if (tweak) tweak(so);
+    });
+  }
+};
+
+TEST_F(SyslogTlsTest, OctetCountedMessagesOverTlsArriveParsed) {
+  auto src = make_tls(testing::unique_name("sys_tls"));
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  TlsClient client(src->tcp_port(), pki.ca_pem);
+  ASSERT_TRUE(client.connected);
+  EXPECT_EQ(client.server_name(), "localhost");
+  // RFC 5425 §4.3: every message is "MSG-LEN SP SYSLOG-MSG"; split the write mid-frame.
+  const std::string stream = frame(kRfc5424) + frame(kRfc3164);
+  ASSERT_TRUE(client.send(stream.substr(0, 10)));
+  ASSERT_TRUE(client.send(stream.substr(10)));
+  ASSERT_TRUE(sink.wait_count(2));
+  src->stop();
+  const auto ev = sink.events();
+  EXPECT_EQ(ev[0].message, "An application event");
+  EXPECT_EQ(ev[0].host, "mymachine.example.com");
+  EXPECT_EQ(ev[0].source, "syslog:tls");
+  EXPECT_EQ(ev[1].message, "'su root' failed for lonvick");
+  EXPECT_EQ(ev[1].level, Level::Fatal);
+}
+
+TEST_F(SyslogTlsTest, PlainTcpClientIsRejectedAndTheListenerKeepsServing) {
+  auto src = make_tls(testing::unique_name("sys_tls_plain"));
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  const int fd = connect_tcp(src->tcp_port());
+  write_all(fd, frame(kRfc5424) + kRfc3164 + "\n");
+  EXPECT_TRUE(closed_by_peer(fd));
+  ::close(fd);
+  EXPECT_TRUE(eventually([&] { return src->tls_handshake_failures() >= 1; }));
+  TlsClient client(src->tcp_port(), pki.ca_pem);
+  ASSERT_TRUE(client.connected);
+  ASSERT_TRUE(client.send(frame(kRfc3164)));
+  ASSERT_TRUE(sink.wait_count(1));
+  src->stop();
+  EXPECT_EQ(sink.count(), 1u);  // nothing of the plain-text bytes became an event
+}
+
+TEST_F(SyslogTlsTest, SilentPeerIsDroppedAfterTheHandshakeTimeout) {
+  auto src = make_tls(testing::unique_name("sys_tls_silent"), 64 * 1024,
+                      [](SyslogOptions& so) { so.handshake_timeout_ms = 200; });
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  const int fd = connect_tcp(src->tcp_port());  // connects, never says a word
+  EXPECT_TRUE(closed_by_peer(fd));
+  ::close(fd);
+  src->stop();
+}
+
+TEST_F(SyslogTlsTest, HugeFramesAreTruncatedAndGarbageClosesOnlyThatConnection) {
+  auto src = make_tls(testing::unique_name("sys_tls_huge"), 1000);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  {
+    TlsClient client(src->tcp_port(), pki.ca_pem);
+    ASSERT_TRUE(client.connected);
+    ASSERT_TRUE(client.send(frame("<14>" + std::string(4 << 20, 'h')) + frame("<14>after the big one")));
+    ASSERT_TRUE(sink.wait_count(2));
+    ASSERT_TRUE(client.send("12x <14>abc"));  // a length that is not a number: the stream cannot resync
+    EXPECT_TRUE(client.closed_by_server());
+  }
+  TlsClient next(src->tcp_port(), pki.ca_pem);
+  ASSERT_TRUE(next.connected);
+  ASSERT_TRUE(next.send(frame("<14>still here")));
+  ASSERT_TRUE(sink.wait_count(3));
+  src->stop();
+  const auto ev = sink.events();
+  ASSERT_NE(ev[0].attribute("truncated"), nullptr);
+  EXPECT_LE(ev[0].message.size(), 1000u);
+  EXPECT_EQ(ev[1].message, "after the big one");
+  EXPECT_EQ(ev[2].message, "still here");
+  EXPECT_EQ(src->metrics().truncated.value(), 1u);
+}
+
+TEST_F(SyslogTlsTest, RenewedCertificateServesNewConnectionsWithoutRestart) {
+  auto src = make_tls(testing::unique_name("sys_tls_reload"));
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  TlsClient before(src->tcp_port(), pki.ca_pem);
+  ASSERT_TRUE(before.connected);
+  EXPECT_EQ(before.server_name(), "localhost");
+
+  pki.issue("renewed.localhost", "DNS:renewed.localhost");
+  TlsClient after(src->tcp_port(), pki.ca_pem, "renewed.localhost");
+  ASSERT_TRUE(after.connected);
+  EXPECT_EQ(after.server_name(), "renewed.localhost");
+  // The connection made before the renewal carries on.
+  ASSERT_TRUE(before.send(frame("<14>old connection")));
+  ASSERT_TRUE(after.send(frame("<14>new connection")));
+  ASSERT_TRUE(sink.wait_count(2));
+
+  // A half-written renewal (garbage key) keeps the current certificate.
+  { std::ofstream(pki.key_pem) << "not a key"; }
+  TlsClient during(src->tcp_port(), pki.ca_pem, "renewed.localhost");
+  EXPECT_TRUE(during.connected);
+  src->stop();
+}
+
+TEST_F(SyslogTlsTest, ConnectionsBeyondTheLimitAreClosed) {
+  auto src = make_tls(testing::unique_name("sys_tls_limit"), 64 * 1024,
+                      [](SyslogOptions& so) { so.max_connections = 2; });
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  auto first = std::make_unique<TlsClient>(src->tcp_port(), pki.ca_pem);
+  TlsClient second(src->tcp_port(), pki.ca_pem);
+  ASSERT_TRUE(first->connected);
+  ASSERT_TRUE(second.connected);
+  const int third = connect_tcp(src->tcp_port());
+  EXPECT_TRUE(closed_by_peer(third));
+  ::close(third);
+  first.reset();  // frees a slot
+  EXPECT_TRUE(eventually([&] {
+    TlsClient again(src->tcp_port(), pki.ca_pem);
+    return again.connected && again.send(frame("<14>in again"));
+  }));
+  ASSERT_TRUE(sink.wait_count(1));
+  src->stop();
+}
+
+TEST_F(SyslogTlsTest, UnreadableCertificateIsAStartErrorNamingTheFile) {
+  auto src = make(testing::unique_name("sys_tls_bad"), false, true, 64 * 1024, [&](SyslogOptions& so) {
+    so.tls = true;
+    so.tls_cert_file = (pki.dir / "missing.pem").string();
+    so.tls_key_file = pki.key_pem;
+  });
+  TestSink sink;
+  auto err = src->start(sink);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->code, "syslog.tls");
+  EXPECT_NE(err->message.find("missing.pem"), std::string::npos) << err->message;
 }
 
 }  // namespace
