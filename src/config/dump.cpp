@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/load.h"
+#include "core/secret_names.h"
 #include "config/schema.h"
 
 namespace lt::config {
@@ -46,7 +47,10 @@ void emit_value(YAML::Emitter& out, const KeyRow& row, const Value& value) {
           out << YAML::EndSeq;
         } else if constexpr (std::is_same_v<V, StringMap>) {
           out << YAML::BeginMap;
-          for (const auto& [key, item] : v) out << YAML::Key << key << YAML::Value << shown(row, item);
+          // A free-form map (kafka.properties, static fields) may hold a credential under its own name.
+          for (const auto& [key, item] : v)
+            out << YAML::Key << key << YAML::Value
+                << (looks_secret(key) && !item.empty() ? std::string(kMask) : shown(row, item));
           out << YAML::EndMap;
         } else if constexpr (std::is_same_v<V, bool>) {
           out << YAML::TrueFalseBool << v;

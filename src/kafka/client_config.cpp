@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/secret_names.h"
+
 namespace lt::kafka {
 
 namespace {
@@ -21,12 +23,7 @@ void log_to_spdlog(const rd_kafka_t* rk, int level, const char* facility, const 
 
 }  // namespace
 
-bool is_secret_property(std::string_view name) {
-  for (std::string_view marker : {"password", "secret", "jaas", "oauthbearer.config", "key.pem"}) {
-    if (name.find(marker) != std::string_view::npos) return true;
-  }
-  return false;
-}
+bool is_secret_property(std::string_view name) { return looks_secret(name); }
 
 Status set_property(rd_kafka_conf_t* conf, std::string_view name, std::string_view value) {
   char reason[512];

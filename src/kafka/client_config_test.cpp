@@ -30,6 +30,15 @@ TEST(KafkaConfig, BadValueIsNamedWithItsProperty) {
   EXPECT_NE(producer.error().message.find("brotli"), std::string::npos);
 }
 
+TEST(KafkaConfig, ErrorsNeverQuoteTheValueOfACredentialProperty) {
+  ClientConfig config;
+  config.properties["sasl.password.typo"] = "s3cr3t-value";
+  auto producer = Producer::create(config);
+  ASSERT_FALSE(producer);
+  EXPECT_NE(producer.error().message.find("sasl.password.typo"), std::string::npos);
+  EXPECT_EQ(producer.error().message.find("s3cr3t-value"), std::string::npos) << producer.error().message;
+}
+
 TEST(KafkaConfig, PassThroughPropertiesOverrideWrapperDefaults) {
   ClientConfig config;
   config.properties["linger.ms"] = "7";

@@ -1,0 +1,230 @@
+// Secrets from ${ENV} and file: references never show up where a person or a
+// scraper can read them: `validate` (with --print and with errors about those
+// very keys), the logs of a real `produce` / `run` at startup, reload and stop
+// (librdkafka's own messages included), and /metrics. Needs the local broker.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <array>
+#include <cstdio>
+#include <regex>
+
+#include "test_util.h"
+
+namespace lt::it {
+namespace {
+
+using lt::testing::write_file;
+
+// Distinctive values: a hit in any output can only be a leak.
+const std::string kKafkaPassword = "kafkaPw-7f3a9c0e";   // ${LT_IT_S_KAFKA_PW}
+const std::string kKeyPassword = "keyPw-c81d22b4";       // file:
+const std::string kDashToken = "dashTok-91be0f3a";       // ${LT_IT_S_DASH}
+const std::string kIngestToken = "ingestTok-44aa1093";   // file:
+const std::string kIngestToken2 = "ingestTok-reloaded-5b6c";  // file:, after a reload
+const std::string kWebhookToken = "whk-5e6f7081ab";      // ${LT_IT_S_WEBHOOK}
+const std::string kPropertyPassword = "propPw-0d9e8f7a";  // ${LT_IT_S_PROP} in kafka.properties
+
+const std::vector<std::string>& all_secrets() {
+  static const std::vector<std::string> v = {kKafkaPassword, kKeyPassword,  kDashToken,       kIngestToken,
+                                             kIngestToken2,  kWebhookToken, kPropertyPassword};
+  return v;
+}
+
+void expect_no_secret(const std::string& where, const std::string& text) {
+  for (const auto& s : all_secrets()) EXPECT_EQ(text.find(s), std::string::npos) << s << " leaked in " << where << ":\n" << text;
+}
+
+struct Run {
+  int status = -1;
+  std::string output;
+};
+
+Run run(const std::string& args) {
+  Run result;
+  FILE* pipe = popen((std::string(LT_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  if (!pipe) return result;
+  std::array<char, 4096> buffer{};
+  for (std::size_t n; (n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) result.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+class SecretsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::setenv("LT_IT_S_KAFKA_PW", kKafkaPassword.c_str(), 1);
+    ::setenv("LT_IT_S_DASH", kDashToken.c_str(), 1);
+    ::setenv("LT_IT_S_WEBHOOK", kWebhookToken.c_str(), 1);
+    ::setenv("LT_IT_S_PROP", kPropertyPassword.c_str(), 1);
+    write_file(dir.file("key_password"), kKeyPassword + "\n");
+    write_file(dir.file("ingest_token"), kIngestToken + "\n");
+    write_file(dir.file("ingest_token2"), kIngestToken2 + "\n");
+  }
+
+  // Every secret-bearing key, each from ${ENV} or file:.
+  // Without `brokers`, `run` joins its stages in-process (no shared topics touched).
+  std::string config(const std::string& protocol, const std::string& token_file, const std::string& extra_kafka = "",
+                     bool brokers = true) {
+    return "kafka:\n" + (brokers ? "  brokers: " + kafka::testing::brokers() + "\n" : std::string()) +
+           "  topics:\n"
+           "    raw: lt-it-secrets-" + std::to_string(::getpid()) + "\n"
+           "  security:\n"
+           "    protocol: " + protocol + "\n"
+           "    username: lt-user\n"
+           "    password: ${LT_IT_S_KAFKA_PW}\n"
+           "    key_password: file:" + dir.file("key_password") + "\n" + extra_kafka +
+           "producer:\n"
+           "  checkpoint_dir: " + dir.file("ckpt") + "\n"
+           "  admin:\n"
+           "    listen: 127.0.0.1:0\n"
+           "  sources:\n"
+           "    - name: ingest\n"
+           "      type: http\n"
+           "      listen: 127.0.0.1:0\n"
+           "      token: file:" + dir.file(token_file) + "\n"
+           "consumer:\n"
+           "  notifiers:\n"
+           "    webhooks:\n"
+           "      - name: hook\n"
+           "        url: http://127.0.0.1:9/alerts\n"
+           "        headers:\n"
+           "          Authorization: \"Bearer ${LT_IT_S_WEBHOOK}\"\n"
+           "dashboard:\n"
+           "  listen: 127.0.0.1:0\n"
+           "  auth:\n"
+           "    tokens: [\"${LT_IT_S_DASH}\"]\n";
+  }
+
+  TempDir dir;
+};
+
+TEST_F(SecretsTest, ValidatePrintMasksEverySecret) {
+  write_file(dir.file("ok.yaml"),
+             config("sasl_plaintext", "ingest_token", "  properties:\n    ssl.keystore.password: ${LT_IT_S_PROP}\n"));
+  const auto r = run("validate --print " + dir.file("ok.yaml"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("password: \"***\""), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ssl.keystore.password: \"***\""), std::string::npos) << r.output;
+  expect_no_secret("validate --print", r.output);
+}
+
+TEST_F(SecretsTest, ValidateErrorsAboutSecretKeysDoNotQuoteThem) {
+  write_file(dir.file("bad.yaml"),
+             "kafka:\n"
+             "  security:\n"
+             "    protocol: sasl_ssl\n"
+             "    password: [\"${LT_IT_S_KAFKA_PW}\"]\n"          // a list where a string belongs
+             "    key_password: {k: \"${LT_IT_S_KAFKA_PW}\"}\n"
+             "producer:\n"
+             "  sources:\n"
+             "    - name: a\n"
+             "      type: http\n"
+             "      token: 42${LT_IT_S_DASH}\n"
+             "      listen: 0.0.0.0:1\n"                         // exposed: the error names the token key
+             "    - name: b\n"
+             "      type: file\n"
+             "      paths: [/tmp/x]\n"
+             "      token: \"${LT_IT_S_DASH}\"\n"                // not a key of a file source
+             "consumer:\n"
+             "  notifiers:\n"
+             "    webhooks:\n"
+             "      - name: hook\n"
+             "        url: http://127.0.0.1:9/\n"
+             "        headers:\n"
+             "          Authorization: [\"${LT_IT_S_WEBHOOK}\"]\n"
+             "dashboard:\n"
+             "  auth:\n"
+             "    tokens: \"${LT_IT_S_DASH}\"\n"
+             "    users:\n"
+             "      - username: ann\n"
+             "        password_hash: \"${LT_IT_S_DASH}\"\n"          // a plain password, not a hash
+             "      - username: bob\n"
+             "        password_hash: \"file:" + dir.file("key_password") + "\"\n");
+  const auto r = run("validate " + dir.file("bad.yaml"));
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("password_hash"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("kafka.security"), std::string::npos) << r.output;
+  expect_no_secret("validate errors", r.output);
+}
+
+// GET with an optional bearer token; the whole response ("" on failure).
+std::string get(int port, const std::string& path, const std::string& token) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval tv{3, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
+                                "\r\nConnection: close\r\n\r\n";
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+      char buf[4096];
+      for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) response.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return response;
+}
+
+int port_in_log(const std::string& log, const std::regex& re) {
+  std::smatch m;
+  const std::string text = read_file(log);
+  return std::regex_search(text, m, re) ? std::stoi(m[1]) : 0;
+}
+
+TEST_F(SecretsTest, RunLogsAndMetricsThroughStartReloadAndStopShowNoSecret) {
+  const std::string cfg = dir.file("run.yaml");
+  write_file(cfg, config("plaintext", "ingest_token", "", false));
+  const std::string log = dir.file("run.log");
+  Child child({"run", "--config", cfg}, log);
+  static const std::regex url(R"(open http://127\.0\.0\.1:([0-9]+))");
+  int port = 0;
+  ASSERT_TRUE(kafka::testing::wait_until([&] { return (port = port_in_log(log, url)) > 0 || !child.alive(); }, 20s))
+      << read_file(log);
+  ASSERT_GT(port, 0) << read_file(log);
+  std::string metrics;
+  ASSERT_TRUE(kafka::testing::wait_until([&] {
+    metrics = get(port, "/metrics", kDashToken);
+    return metrics.find("logtracer_") != std::string::npos;
+  }, 10s)) << metrics;
+  expect_no_secret("/metrics", metrics);
+
+  // A reload that changes the ingest token (another file:) restarts that source.
+  write_by_rename(cfg, config("plaintext", "ingest_token2", "", false));
+  ASSERT_TRUE(kafka::testing::wait_until([&] { return read_file(log).find("config reloaded") != std::string::npos; }, 20s))
+      << read_file(log);
+  metrics = get(port, "/metrics", kDashToken);
+  expect_no_secret("/metrics after reload", metrics);
+
+  child.kill(SIGTERM);
+  ASSERT_TRUE(child.wait_exit(20s)) << read_file(log);
+  expect_no_secret("run log", read_file(log));
+}
+
+TEST_F(SecretsTest, ProduceWithSaslLogsNeitherTheSecretsNorLibrdkafkaConfig) {
+  // The shared broker speaks PLAINTEXT: SASL fails, and librdkafka logs about
+  // it from its own threads. Whatever it and we log must not carry a secret.
+  const std::string cfg = dir.file("produce.yaml");
+  write_file(cfg, config("sasl_plaintext", "ingest_token", "  properties:\n    debug: security,broker\n"));
+  const std::string log = dir.file("produce.log");
+  Child child({"produce", "--config", cfg}, log);
+  int admin = 0;
+  kafka::testing::wait_until([&] { return (admin = admin_port(log)) > 0 || !child.alive(); }, 20s);
+  // librdkafka reports the failed connection (or the producer gives up): either way it has spoken.
+  EXPECT_TRUE(kafka::testing::wait_until([&] {
+    const auto text = read_file(log);
+    return text.find("kafka") != std::string::npos || !child.alive();
+  }, 20s)) << read_file(log);
+  if (admin > 0) expect_no_secret("produce /metrics", http_get(admin, "/metrics"));
+  child.kill(SIGTERM);
+  child.wait_exit(30s);
+  expect_no_secret("produce log", read_file(log));
+}
+
+}  // namespace
+}  // namespace lt::it
