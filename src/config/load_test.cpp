@@ -46,7 +46,7 @@ TEST(Load, EmptyFileGivesLocalhostDefaults) {
   EXPECT_EQ(c.producer.buffer_bytes, 64u << 20);
   EXPECT_EQ(c.producer.admin.listen, "127.0.0.1:9464");
   EXPECT_EQ(c.consumer.redact.builtin.size(), 4u);
-  EXPECT_EQ(c.consumer.redact.fields, StringList{"message"});
+  EXPECT_EQ(c.consumer.redact.fields, (StringList{"message", "*"}));
   EXPECT_EQ(c.dashboard.auth.session_ttl, std::chrono::hours(12));
   EXPECT_EQ(c.dashboard.limits.max_header_bytes, 16u * 1024u);
   EXPECT_EQ(c, default_config());

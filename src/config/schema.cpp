@@ -632,8 +632,9 @@ std::vector<KeyRow> build_schema() {
   r.push_back(key<RedactPattern>("consumer.redact.patterns[].replacement", T::String, "[REDACTED]",
                                  "Replacement text (`\\1` refers to a group).",
                                  [](auto& p) -> auto& { return p.replacement; }));
-  r.push_back(key<Config>("consumer.redact.fields", T::StringList, "[message]",
-                          "Event fields redaction applies to (`message` or attribute names).",
+  r.push_back(key<Config>("consumer.redact.fields", T::StringList, "[message, \"*\"]",
+                          "Event fields redaction applies to: `message`, attribute names, or `*` for every "
+                          "attribute (nested JSON values included).",
                           [](auto& c) -> auto& { return c.consumer.redact.fields; }));
 
   r.push_back(section<Config>("consumer.retry", "Retries of transient failures (exponential backoff with jitter)."));

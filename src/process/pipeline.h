@@ -32,6 +32,11 @@ class Pipeline {
   // the steps before it already ran on the event. Thread-safe.
   PipelineResult run(LogEvent& event, std::size_t from_stage = 0) const;
 
+  // Every step's Processor::scrub over `text`, so a dead letter carries no more than an event would.
+  void scrub(std::string& text, bool json) const {
+    for (const auto& s : steps_) s.processor->scrub(text, json);
+  }
+
   std::size_t size() const noexcept { return steps_.size(); }
   const Processor& step(std::size_t i) const { return *steps_[i].processor; }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -42,6 +43,10 @@ class Processor {
   // Running a step again on the same event gives the same result, so a caller
   // may retry a failed step. Never throws.
   virtual Outcome process(LogEvent& event) const = 0;
+  // Text that leaves the consumer without passing process(): a dead-lettered
+  // payload (`json`: the event's canonical JSON; otherwise the raw record) and
+  // the error message quoting it. Steps that remove data (redact) rewrite it.
+  virtual void scrub(std::string& /*text*/, bool /*json*/) const {}
 };
 
 }  // namespace lt

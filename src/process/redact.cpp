@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "core/json_codec.h"
+
 namespace lt {
 namespace {
 
@@ -114,8 +116,9 @@ std::variant<std::unique_ptr<Redact>, Error> Redact::create(RedactOptions option
   for (const auto& a : o.attributes)
     if (a == "*") r->all_attributes_ = true;
 
-  // The password ends at the last '@' before the host; '/' and spaces cannot occur in it unencoded.
-  r->url_password_ = {compile(R"(([A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]+):[^\s@/]+@)"), "\\1:" + repl + "@",
+  // The user may be empty ("redis://:pw@host"); the password runs to the last '@' before the
+  // path, so an unencoded '@' inside it ("p@ss") cannot leave a tail visible.
+  r->url_password_ = {compile(R"(([A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*):[^\s/]+@)"), "\\1:" + repl + "@",
                       counter("url_password")};
   r->email_ = counter("email");
   // "Authorization: Bearer x", "authorization=Basic x", "\"authorization\":\"x\"": the scheme goes too.
@@ -241,15 +244,158 @@ std::size_t Redact::redact(std::string& text) const {
   return n;
 }
 
+namespace {
+
+// Decodes the content of a JSON string literal (between the quotes). False on a
+// malformed escape: the caller then leaves the literal as it is.
+bool json_unescape(std::string_view in, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    if (++i >= in.size()) return false;
+    switch (in[i]) {
+      case '"': out += '"'; break;
+      case '\\': out += '\\'; break;
+      case '/': out += '/'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        auto hex4 = [&](std::size_t at, unsigned& v) {
+          if (at + 4 > in.size()) return false;
+          v = 0;
+          for (std::size_t k = at; k < at + 4; ++k) {
+            const char h = in[k];
+            v <<= 4;
+            if (h >= '0' && h <= '9') v |= static_cast<unsigned>(h - '0');
+            else if (h >= 'a' && h <= 'f') v |= static_cast<unsigned>(h - 'a' + 10);
+            else if (h >= 'A' && h <= 'F') v |= static_cast<unsigned>(h - 'A' + 10);
+            else return false;
+          }
+          return true;
+        };
+        unsigned cp = 0;
+        if (!hex4(i + 1, cp)) return false;
+        i += 4;
+        if (cp >= 0xD800 && cp < 0xDC00 && i + 2 < in.size() && in[i + 1] == '\\' && in[i + 2] == 'u') {
+          unsigned lo = 0;
+          if (hex4(i + 3, lo) && lo >= 0xDC00 && lo < 0xE000) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            i += 6;
+          }
+        }
+        if (cp < 0x80) {
+          out += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+          out += static_cast<char>(0xC0 | (cp >> 6));
+          out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+          out += static_cast<char>(0xE0 | (cp >> 12));
+          out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+          out += static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+          out += static_cast<char>(0xF0 | (cp >> 18));
+          out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+          out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+          out += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+        break;
+      }
+      default: return false;
+    }
+  }
+  return true;
+}
+
+// A whole JSON number token that reads as a card number (13–19 digits, Luhn).
+bool is_card_number(std::string_view token) noexcept {
+  if (token.size() < 13 || token.size() > 19) return false;
+  for (char c : token)
+    if (!is_digit(c)) return false;
+  return luhn_valid(token);
+}
+
+}  // namespace
+
+std::size_t Redact::redact_json(std::string& raw) const {
+  // Nested JSON (an object or array attribute) is rewritten value by value, so
+  // the result stays valid JSON: each string value is decoded, redacted and
+  // re-encoded; a number that is a card number becomes the replacement string.
+  // Object keys are left alone (they name fields, they do not carry data).
+  std::string out, decoded;
+  std::size_t copied = 0, replaced = 0;
+  const std::size_t n = raw.size();
+  for (std::size_t i = 0; i < n;) {
+    const char c = raw[i];
+    if (c == '"') {
+      std::size_t end = i + 1;
+      while (end < n && raw[end] != '"') end += raw[end] == '\\' ? 2 : 1;
+      if (end >= n) break;  // unterminated: not ours to repair
+      std::size_t next = end + 1;
+      while (next < n && (raw[next] == ' ' || raw[next] == '\t' || raw[next] == '\n' || raw[next] == '\r')) ++next;
+      const bool is_key = next < n && raw[next] == ':';
+      if (!is_key && json_unescape(std::string_view(raw).substr(i + 1, end - i - 1), decoded)) {
+        if (const std::size_t k = redact(decoded); k > 0) {
+          out.append(raw, copied, i - copied);
+          append_json_string(decoded, out);
+          copied = end + 1;
+          replaced += k;
+        }
+      }
+      i = end + 1;
+    } else if (options_.card_numbers && is_digit(c) && (i == 0 || (!is_alnum(raw[i - 1]) && raw[i - 1] != '-'))) {
+      std::size_t end = i;
+      while (end < n && (is_digit(raw[end]) || raw[end] == '.' || raw[end] == 'e' || raw[end] == 'E' ||
+                         raw[end] == '+' || raw[end] == '-'))
+        ++end;
+      if (is_card_number(std::string_view(raw).substr(i, end - i))) {
+        out.append(raw, copied, i - copied);
+        append_json_string(options_.replacement, out);
+        copied = end;
+        ++replaced;
+        cards_->inc();
+      }
+      i = end;
+    } else {
+      ++i;
+    }
+  }
+  if (replaced == 0) return 0;
+  out.append(raw, copied, std::string::npos);
+  raw.swap(out);
+  return replaced;
+}
+
+std::size_t Redact::redact_attribute(Attribute& a) const {
+  switch (a.type) {
+    case AttrType::String: return redact(a.value);
+    case AttrType::Raw: return redact_json(a.value);
+    case AttrType::Number:
+      // {"card": 4111111111111111} decodes to a number attribute.
+      if (options_.card_numbers && is_card_number(a.value)) {
+        a.value = options_.replacement;
+        a.type = AttrType::String;
+        cards_->inc();
+        return 1;
+      }
+      return 0;
+    default: return 0;
+  }
+}
+
 Outcome Redact::process(LogEvent& event) const {
   if (options_.message) redact(event.message);
   if (all_attributes_) {
-    for (auto& a : event.attributes)
-      if (a.type == AttrType::String) redact(a.value);
+    for (auto& a : event.attributes) redact_attribute(a);
   } else {
     for (const auto& key : options_.attributes)
-      if (auto* a = event.attribute(key); a && a->type == AttrType::String)
-        redact(a->value);
+      if (auto* a = event.attribute(key)) redact_attribute(*a);
   }
   return Outcome::keep();
 }

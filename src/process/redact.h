@@ -29,8 +29,9 @@ struct RedactOptions {
   bool url_passwords = true;  // scheme://user:pass@host → scheme://user:[REDACTED]@host
   std::vector<RedactPattern> patterns;  // applied after the built-ins, in order
   bool message = true;                  // redact the message
-  // String attributes to redact too; "*" means every one. Raw (nested JSON)
-  // values are left alone: a replacement could break their JSON.
+  // Attributes to redact too; "*" means every one. Strings are redacted as
+  // text, nested JSON value by value (it stays valid JSON), and a number that
+  // is a card number becomes the replacement string.
   std::vector<std::string> attributes;
   std::string replacement = "[REDACTED]";  // for the built-ins
 };
@@ -44,9 +45,15 @@ class Redact final : public Processor {
 
   std::string_view name() const override { return "redact"; }
   Outcome process(LogEvent& event) const override;
+  void scrub(std::string& text, bool json) const override {
+    if (json) redact_json(text);
+    else redact(text);
+  }
 
   // Redacts `text` in place; returns how many secrets were replaced.
   std::size_t redact(std::string& text) const;
+  // Redacts the string values (and card-number numbers) inside a JSON text, keeping it valid JSON.
+  std::size_t redact_json(std::string& json) const;
 
  private:
   struct Rule {
@@ -57,6 +64,7 @@ class Redact final : public Processor {
   explicit Redact(RedactOptions options);
   std::size_t redact_cards(std::string& text) const;
   std::size_t redact_emails(std::string& text) const;
+  std::size_t redact_attribute(Attribute& a) const;
 
   RedactOptions options_;
   bool all_attributes_ = false;

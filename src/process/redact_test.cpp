@@ -151,7 +151,76 @@ TEST(Redact, ProcessCoversMessageAndConfiguredAttributesOnly) {
   auto r2 = make(all);
   r2->process(e);
   EXPECT_EQ(e.attribute("note")->value, "[REDACTED]");
-  EXPECT_EQ(e.attribute("raw")->value, R"({"card":4111111111111111})") << "raw JSON is never rewritten";
+  EXPECT_EQ(e.attribute("raw")->value, R"({"card":"[REDACTED]"})") << "nested JSON is redacted value by value";
+}
+
+TEST(Redact, UrlPasswordsWithAnEmptyUserOrAnAtSignInside) {
+  auto r = make();
+  EXPECT_EQ(redacted(*r, "cache redis://:hunter2@cache:6379/0 up"), "cache redis://:[REDACTED]@cache:6379/0 up");
+  // An unencoded '@' in the password must not leave its tail ("ss") visible.
+  EXPECT_EQ(redacted(*r, "db postgres://app:p@ss@db.internal/main"), "db postgres://app:[REDACTED]@db.internal/main");
+}
+
+TEST(Redact, NestedJsonStaysValidAndKeysStay) {
+  RedactOptions o;
+  o.attributes = {"*"};
+  auto r = make(o);
+  LogEvent e;
+  e.set_attribute("req",
+                  R"({"user": {"email" : "bob@example.com", "id": 42}, "headers": ["Authorization: Bearer abcdefgh12345678"],)"
+                  R"( "pan": 4111111111111111, "amount": 4111111111111112, "ts": 1732752000123, "bob@example.com": true})",
+                  AttrType::Raw);
+  // Escapes are decoded before matching (\u0040 is '@') and the result is re-encoded.
+  e.set_attribute("esc", R"({"note":"mail \"carol\u0040example.com\"\n"})", AttrType::Raw);
+  e.set_attribute("card", "5555555555554444", AttrType::Number);
+  e.set_attribute("count", "1234567812345678", AttrType::Number);  // fails Luhn: a number, kept
+  r->process(e);
+  EXPECT_EQ(e.attribute("req")->value,
+            R"({"user": {"email" : "[REDACTED]", "id": 42}, "headers": ["Authorization: [REDACTED]"],)"
+            R"( "pan": "[REDACTED]", "amount": 4111111111111112, "ts": 1732752000123, "bob@example.com": true})");
+  EXPECT_EQ(e.attribute("esc")->value, R"({"note":"mail \"[REDACTED]\"\n"})");
+  EXPECT_EQ(e.attribute("card")->value, "[REDACTED]");
+  EXPECT_EQ(e.attribute("card")->type, AttrType::String);
+  EXPECT_EQ(e.attribute("count")->value, "1234567812345678");
+  EXPECT_EQ(e.attribute("count")->type, AttrType::Number);
+}
+
+TEST(Redact, ScrubCoversDeadLetterPayloadsAsTextOrJson) {
+  auto r = make();
+  std::string raw = "not json at all: Authorization: Bearer abcdefgh12345678 from dave@example.com";
+  r->scrub(raw, false);
+  EXPECT_EQ(raw, "not json at all: Authorization: [REDACTED] from [REDACTED]");
+  // A replacement holding a quote cannot break the JSON of an encoded event.
+  RedactOptions quoted;
+  quoted.replacement = R"(<"gone">)";
+  auto q = make(quoted);
+  std::string json = R"({"message":"login eve@example.com","n":1})";
+  q->scrub(json, true);
+  EXPECT_EQ(json, R"({"message":"login <\"gone\">","n":1})");
+}
+
+TEST(Redact, MalformedNestedJsonIsLeftAloneNotCorrupted) {
+  auto r = make();
+  for (std::string s : {std::string(R"({"a":"x@example.com)"), std::string(R"({"a":"bad \q x@example.com"})"),
+                        std::string(R"({"a":"\u12"})"), std::string("\"\\"), std::string("-4111111111111111")}) {
+    const std::string before = s;
+    r->redact_json(s);
+    EXPECT_EQ(s, before);
+  }
+}
+
+TEST(Redact, HugeInputsAreRedactedCompletely) {
+  auto r = make();
+  std::string big;
+  for (int i = 0; i < 50000; ++i) big += "user" + std::to_string(i) + "@example.com paid 4111 1111 1111 1111; ";
+  EXPECT_EQ(r->redact(big), 100000u);
+  EXPECT_EQ(big.find("@example.com"), std::string::npos);
+  EXPECT_EQ(big.find("4111"), std::string::npos);
+  std::string json = "[";
+  for (int i = 0; i < 50000; ++i) json += std::string(i ? "," : "") + "\"u" + std::to_string(i) + "@example.com\"";
+  json += "]";
+  EXPECT_EQ(r->redact_json(json), 50000u);
+  EXPECT_EQ(json.find("@example.com"), std::string::npos);
 }
 
 TEST(Redact, CountsPerKind) {
@@ -180,6 +249,13 @@ TEST(Redact, GarbageHugeAndInvalidUtf8InputsDoNotCrash) {
   std::string bad = "\xff\xfe user@example.com \xc3";
   r->redact(bad);
   EXPECT_EQ(bad, "\xff\xfe [REDACTED] \xc3");
+  std::string bad_card = "\xff 4111111111111111 \xfe Bearer abcdefgh12345678\xc3";
+  r->redact(bad_card);
+  EXPECT_EQ(bad_card, "\xff [REDACTED] \xfe Bearer [REDACTED]\xc3");
+  // Invalid UTF-8 inside nested JSON: the value is still redacted (and re-encoded with U+FFFD).
+  std::string bad_json = "{\"k\":\"\xff a@example.com\"}";
+  r->redact_json(bad_json);
+  EXPECT_EQ(bad_json, "{\"k\":\"\xef\xbf\xbd [REDACTED]\"}");
 }
 
 }  // namespace

@@ -25,14 +25,20 @@ RecordProcessor::RecordProcessor(std::shared_ptr<PipelineSlot> pipeline, RetryPo
 
 void RecordProcessor::dead_letter(std::string_view key, std::string_view payload, const Origin& origin,
                                   std::string_view code, std::string_view message, std::string_view stage,
-                                  int attempts, std::vector<Output>& out) {
+                                  int attempts, bool json_payload, std::vector<Output>& out) {
   dead_lettered_.inc();
   Output& o = out.emplace_back();
   o.kind = Output::Kind::DeadLetter;
   o.key.assign(key);
   o.payload.assign(payload);
+  std::string why(message);
+  // A dead letter leaves the consumer too: the redact step scrubs it like an event.
+  if (const auto pipeline = pipeline_->load()) {
+    pipeline->scrub(o.payload, json_payload);
+    pipeline->scrub(why, false);
+  }
   o.headers = {{std::string(kDlqErrorCode), std::string(code)},
-               {std::string(kDlqErrorMessage), std::string(message)},
+               {std::string(kDlqErrorMessage), std::move(why)},
                {std::string(kDlqStage), std::string(stage)},
                {std::string(kDlqTopic), std::string(origin.topic)},
                {std::string(kDlqPartition), std::to_string(origin.partition)},
@@ -45,7 +51,7 @@ void RecordProcessor::process_record(std::string_view key, std::string_view payl
                                      std::vector<Output>& out) {
   if (auto err = decoder_.decode(payload, scratch_)) {
     in_.inc();
-    dead_letter(key, payload, origin, to_string(err->code), err->message(), "decode", 1, out);
+    dead_letter(key, payload, origin, to_string(err->code), err->message(), "decode", 1, false, out);
     return;
   }
   fill_defaults(scratch_);
@@ -79,7 +85,7 @@ void RecordProcessor::process_event(LogEvent event, std::string_view original_ke
       payload_.clear();
       encode_json(event, payload_);
       dead_letter(original_key, payload_, origin, r.outcome.error.code, r.outcome.error.message, r.stage_name,
-                  attempts, out);
+                  attempts, true, out);
       return;
     }
   }

@@ -70,7 +70,8 @@ class RecordProcessor {
 
  private:
   void dead_letter(std::string_view key, std::string_view payload, const Origin& origin, std::string_view code,
-                   std::string_view message, std::string_view stage, int attempts, std::vector<Output>& out);
+                   std::string_view message, std::string_view stage, int attempts, bool json_payload,
+                   std::vector<Output>& out);
 
   std::shared_ptr<PipelineSlot> pipeline_;
   Backoff backoff_;

@@ -54,12 +54,23 @@ TEST(SourceConfig, MapsEachTypeFromTheYamlShape) {
   EXPECT_EQ(specs[1].syslog.tcp_port, 5514);
   EXPECT_EQ(specs[1].syslog.udp_port, -1);
   EXPECT_EQ(specs[1].syslog.framing, "newline");
+  EXPECT_FALSE(specs[1].syslog.tls);
   EXPECT_EQ(specs[1].common.max_line_bytes, 2048u);
   EXPECT_EQ(specs[2].generator.burst_every_ms, 60000u);
   EXPECT_EQ(specs[2].generator.burst_rate, 1000);
   EXPECT_EQ(specs[2].generator.seed, 9u);
   EXPECT_EQ(specs[3].http.port, 8081);
   EXPECT_EQ(specs[3].http.bearer_token, "t");
+
+  sys.syslog.protocol = "tls";
+  sys.syslog.tls.cert_file = "/etc/lt/cert.pem";
+  sys.syslog.tls.key_file = "/etc/lt/key.pem";
+  p.sources = {sys};
+  const auto tls = std::get<std::vector<SourceSpec>>(source_specs_from_config(p));
+  EXPECT_TRUE(tls[0].syslog.tls);
+  EXPECT_EQ(tls[0].syslog.tcp_port, 5514);
+  EXPECT_EQ(tls[0].syslog.tls_cert_file, "/etc/lt/cert.pem");
+  EXPECT_EQ(tls[0].syslog.tls_key_file, "/etc/lt/key.pem");
 
   sys.syslog.listen = "nonsense";
   p.sources = {sys};
