@@ -59,7 +59,7 @@ int run_consume(const ConsumeArgs& args) {
   }
   service_ptr = &service;
 
-  auto admin = services::start_admin_server(cfg.consumer.admin.listen, [] { return std::string(); });
+  auto admin = services::start_admin_server(cfg.consumer.admin, [] { return std::string(); });
   if (auto* e = std::get_if<Error>(&admin)) {
     spdlog::error("{}", e->message);
     return 1;

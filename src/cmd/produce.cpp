@@ -102,7 +102,7 @@ int run_produce(const ProduceArgs& args) {
   log_outcome(manager.apply(std::get<0>(initial)));
   if (manager.names().empty()) return 1;
 
-  auto admin = services::start_admin_server(cfg.producer.admin.listen, [&]() -> std::string {
+  auto admin = services::start_admin_server(cfg.producer.admin, [&]() -> std::string {
     if (auto fatal = out.producer->fatal_error()) return fatal->message;
     return "";
   });

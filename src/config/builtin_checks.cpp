@@ -129,10 +129,17 @@ void check_dashboard(const Config& config, Diagnostics& diags) {
                  "dashboard.auth", diags);
 }
 
+void check_admin(const Config& config, Diagnostics& diags) {
+  for (auto [a, path] : {std::pair{&config.producer.admin, "producer.admin"}, {&config.consumer.admin, "consumer.admin"}}) {
+    check_tls_pair(a->tls, std::string(path) + ".tls", diags);
+    check_exposure(a->listen, a->tls.enabled(), !a->token.empty(), a->insecure, path, "set token and tls", diags);
+  }
+}
+
 }  // namespace
 
 std::vector<Validator> builtin_checks() {
-  return {check_kafka_security, check_sources, check_consumer, check_dashboard};
+  return {check_kafka_security, check_sources, check_consumer, check_dashboard, check_admin};
 }
 
 }  // namespace lt::config

@@ -64,6 +64,9 @@ struct TlsFiles {
 
 struct AdminConfig {
   std::string listen;  // "" disables the admin listener
+  TlsFiles tls;
+  std::string token;  // bearer token /metrics requires; "" = none (/healthz stays open)
+  bool insecure = false;
 
   bool operator==(const AdminConfig&) const = default;
 };

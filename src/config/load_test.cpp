@@ -357,6 +357,31 @@ TEST(Load, ExposedListenerNeedsProtectionOrInsecure) {
   EXPECT_THAT(ingest.diagnostics[0].message, HasSubstr("producer.sources[0].listen: 0.0.0.0:9000 is reachable"));
 }
 
+TEST(Load, ExposedAdminListenerNeedsTokenTlsOrInsecure) {
+  for (std::string section : {"producer", "consumer"}) {
+    auto exposed = load(section + ":\n  admin:\n    listen: 0.0.0.0:9464\n");
+    EXPECT_FALSE(exposed.ok()) << section;
+    ASSERT_EQ(exposed.diagnostics.size(), 1u) << exposed.report();
+    EXPECT_EQ(exposed.diagnostics[0].severity, Severity::Error);
+    EXPECT_EQ(exposed.diagnostics[0].line, 3);
+    EXPECT_THAT(exposed.diagnostics[0].message,
+                HasSubstr(section + ".admin.listen: 0.0.0.0:9464 is reachable from other machines without TLS or "
+                                    "authentication"));
+    auto insecure = load(section + ":\n  admin:\n    listen: 0.0.0.0:9464\n    insecure: true\n");
+    EXPECT_TRUE(insecure.ok()) << insecure.report();
+    ASSERT_EQ(insecure.diagnostics.size(), 1u) << "allowed, but not silently";
+    EXPECT_EQ(insecure.diagnostics[0].severity, Severity::Warning);
+    auto token = load(section + ":\n  admin:\n    listen: 0.0.0.0:9464\n    token: t0k\n");
+    EXPECT_TRUE(token.ok()) << token.report();
+    ASSERT_EQ(token.diagnostics.size(), 1u) << "a token without TLS is sent in clear: warned";
+    EXPECT_THAT(token.diagnostics[0].message, HasSubstr("without TLS"));
+    auto half = load(section + ":\n  admin:\n    token: t0k\n    tls:\n      cert_file: /x.pem\n");
+    EXPECT_FALSE(half.ok());
+    EXPECT_THAT(half.report(), HasSubstr(section + ".admin.tls: cert_file needs key_file"));
+    EXPECT_TRUE(load(section + ":\n  admin:\n    listen: 127.0.0.1:0\n").diagnostics.empty()) << "loopback is fine";
+  }
+}
+
 TEST(Load, ValidatorsReportAtTheKeyTheyName) {
   LoadOptions options = env_from({});
   options.extra_validators.push_back([](const Config& c, Diagnostics& d) {

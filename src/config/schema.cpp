@@ -231,6 +231,30 @@ void add_tls_rows(std::vector<KeyRow>& rows, const std::string& prefix, std::opt
   rows.push_back(std::move(key_file));
 }
 
+// The admin listener's rows, the same for producer.admin and consumer.admin.
+template <class Access>
+void add_admin_rows(std::vector<KeyRow>& r, const std::string& prefix, const std::string& listen_default,
+                    Access access) {
+  r.push_back(section<Config>(prefix, "Admin listener of the " +
+                                          std::string(prefix.starts_with("producer") ? "producer" : "consumer") + "."));
+  r.push_back(key<Config>(prefix + ".listen", T::String, listen_default,
+                          "Address of `/metrics` and `/healthz` (\"\" disables). A non-loopback address needs "
+                          "`token` or TLS, or `insecure: true`.",
+                          [access](auto& c) -> auto& { return access(c).listen; })
+                  .checked(check_listen_or_empty));
+  r.push_back(key<Config>(prefix + ".token", T::String, "",
+                          "Bearer token `/metrics` requires (`Authorization: Bearer ...`); `/healthz` stays open. "
+                          "\"\" = no authentication.",
+                          [access](auto& c) -> auto& { return access(c).token; })
+                  .is_secret());
+  r.push_back(key<Config>(prefix + ".insecure", T::Bool, "false",
+                          "Allow a non-loopback `listen` without `token` or TLS.",
+                          [access](auto& c) -> auto& { return access(c).insecure; }));
+  r.push_back(section<Config>(prefix + ".tls", "HTTPS for the admin listener."));
+  add_tls_rows<Config>(r, prefix + ".tls", std::nullopt, [access](auto& c) -> auto& { return access(c).tls; },
+                       "the admin listener; setting it turns TLS on (reloaded when the files change)");
+}
+
 std::vector<KeyRow> build_schema() {
   std::vector<KeyRow> r;
 
@@ -323,11 +347,7 @@ std::vector<KeyRow> build_schema() {
                           "Directory for source positions (file inode + offset), written only after Kafka acknowledged.",
                           [](auto& c) -> auto& { return c.producer.checkpoint_dir; })
                   .checked(check_non_empty));
-  r.push_back(section<Config>("producer.admin", "Admin listener of the producer."));
-  r.push_back(key<Config>("producer.admin.listen", T::String, "127.0.0.1:9464",
-                          "Address of `/metrics` and `/healthz` (\"\" disables).",
-                          [](auto& c) -> auto& { return c.producer.admin.listen; })
-                  .checked(check_listen_or_empty));
+  add_admin_rows(r, "producer.admin", "127.0.0.1:9464", [](auto& c) -> auto& { return c.producer.admin; });
 
   auto sources = list<Config, SourceConfig>("producer.sources", "Where logs come from. Each item is one source.",
                                             [](auto& c) -> auto& { return c.producer.sources; });
@@ -492,11 +512,7 @@ std::vector<KeyRow> build_schema() {
                           "Records consumed but not yet acknowledged downstream before consumption pauses.",
                           [](auto& c) -> auto& { return c.consumer.max_in_flight; })
                   .range(1, 10000000));
-  r.push_back(section<Config>("consumer.admin", "Admin listener of the consumer."));
-  r.push_back(key<Config>("consumer.admin.listen", T::String, "127.0.0.1:9465",
-                          "Address of `/metrics` and `/healthz` (\"\" disables).",
-                          [](auto& c) -> auto& { return c.consumer.admin.listen; })
-                  .checked(check_listen_or_empty));
+  add_admin_rows(r, "consumer.admin", "127.0.0.1:9465", [](auto& c) -> auto& { return c.consumer.admin; });
   r.push_back(key<Config>("consumer.min_level", T::Enum, "", "Drop events below this level (\"\" = keep all levels).",
                           [](auto& c) -> auto& { return c.consumer.min_level; })
                   .values(kLevels));

@@ -3,19 +3,21 @@
 
 #include <functional>
 #include <memory>
-#include <optional>
-#include <variant>
 #include <string>
+#include <variant>
 
+#include "config/config.h"
 #include "core/error.h"
 #include "net/http_server.h"
 
 namespace lt::services {
 
-// Starts an admin listener on `listen` ("" = none: returns nullptr without error).
-// A non-loopback address is allowed (scrapers live elsewhere) with a warning,
-// since these endpoints carry no log text and accept no input.
-std::variant<std::unique_ptr<net::HttpServer>, Error> start_admin_server(const std::string& listen,
+// Starts an admin listener on `admin.listen` ("" = none: returns nullptr without error).
+// With tls.* it serves HTTPS (certificate reloaded when its files change); with a
+// token, /metrics needs "Authorization: Bearer <token>" while /healthz stays open,
+// since health checkers rarely send credentials and it reveals only up/down.
+// Whether a non-loopback bind is allowed is decided by config validation (insecure).
+std::variant<std::unique_ptr<net::HttpServer>, Error> start_admin_server(const config::AdminConfig& admin,
                                                                        std::function<std::string()> healthy);
 
 }  // namespace lt::services
