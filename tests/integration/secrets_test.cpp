@@ -149,28 +149,6 @@ TEST_F(SecretsTest, ValidateErrorsAboutSecretKeysDoNotQuoteThem) {
   expect_no_secret("validate errors", r.output);
 }
 
-// GET with an optional bearer token; the whole response ("" on failure).
-std::string get(int port, const std::string& path, const std::string& token) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval tv{3, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
-                                "\r\nConnection: close\r\n\r\n";
-    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
-      char buf[4096];
-      for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) response.append(buf, static_cast<std::size_t>(n));
-    }
-  }
-  ::close(fd);
-  return response;
-}
-
 int port_in_log(const std::string& log, const std::regex& re) {
   std::smatch m;
   const std::string text = read_file(log);
@@ -189,7 +167,7 @@ TEST_F(SecretsTest, RunLogsAndMetricsThroughStartReloadAndStopShowNoSecret) {
   ASSERT_GT(port, 0) << read_file(log);
   std::string metrics;
   ASSERT_TRUE(kafka::testing::wait_until([&] {
-    metrics = get(port, "/metrics", kDashToken);
+    metrics = http_get(port, "/metrics", "Authorization: Bearer " + kDashToken + "\r\n");
     return metrics.find("logtracer_") != std::string::npos;
   }, 10s)) << metrics;
   expect_no_secret("/metrics", metrics);
@@ -198,7 +176,7 @@ TEST_F(SecretsTest, RunLogsAndMetricsThroughStartReloadAndStopShowNoSecret) {
   write_by_rename(cfg, config("plaintext", "ingest_token2", "", false));
   ASSERT_TRUE(kafka::testing::wait_until([&] { return read_file(log).find("config reloaded") != std::string::npos; }, 20s))
       << read_file(log);
-  metrics = get(port, "/metrics", kDashToken);
+  metrics = http_get(port, "/metrics", "Authorization: Bearer " + kDashToken + "\r\n");
   expect_no_secret("/metrics after reload", metrics);
 
   child.kill(SIGTERM);
