@@ -29,11 +29,11 @@ export function launchChromium(root, profileDir) {
   });
 }
 
-// Starts `logtracer dashboard --config FILE` on an ephemeral port; resolves with
-// { proc, url } once it printed its URL, rejects (and kills it) otherwise.
-export async function startDashboard(binary, config, timeoutMs = 30_000) {
+// Starts `logtracer dashboard --config FILE [extraArgs]` on an ephemeral port; resolves with
+// { proc, url, log } once it printed its URL, rejects (and kills it) otherwise.
+export async function startDashboard(binary, config, { timeoutMs = 30_000, extraArgs = [] } = {}) {
   const { spawn } = await import("node:child_process");
-  const proc = spawn(binary, ["dashboard", "--config", config, "--listen", "127.0.0.1:0"], {
+  const proc = spawn(binary, ["dashboard", "--config", config, "--listen", "127.0.0.1:0", ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";

@@ -5,12 +5,12 @@
 //   LT_BINARY=build/release/logtracer node tests/e2e/dashboard.e2e.mjs
 // Env: LT_KAFKA_BROKERS (127.0.0.1:9092), LT_E2E_OUT (build/e2e-screenshots),
 //      LT_E2E_README_SCREENSHOT=1 also writes docs/screenshot.png.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchChromium, waitFor } from "./common.mjs";
+import { launchChromium, startDashboard, stopProcess, waitFor } from "./common.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = process.env.LT_SOURCE_DIR || resolve(here, "../..");
@@ -88,24 +88,7 @@ dashboard:
   history: 1h
 `,
 );
-const dash = spawn(binary, ["dashboard", "--config", config, "--listen", "127.0.0.1:0"], {
-  stdio: ["ignore", "pipe", "pipe"],
-});
-let dashLog = "";
-dash.stderr.on("data", (d) => (dashLog += d));
-const url = await new Promise((resolveUrl, reject) => {
-  let out = "";
-  const timer = setTimeout(() => reject(new Error(`dashboard did not start:\n${dashLog}`)), 30_000);
-  dash.stdout.on("data", (d) => {
-    out += d;
-    const m = /listening on (http:\/\/\S+)/.exec(out);
-    if (m) {
-      clearTimeout(timer);
-      resolveUrl(m[1]);
-    }
-  });
-  dash.on("exit", (code) => reject(new Error(`dashboard exited (${code}):\n${dashLog}`)));
-});
+const { proc: dash, url } = await startDashboard(binary, config);
 console.log(`dashboard at ${url}, topics ${run}.*`);
 
 // A fresh profile every run; playwright-core drives Debian's chromium (never a downloaded browser).
@@ -311,18 +294,7 @@ try {
   }
 } finally {
   await context.close().catch(() => {});
-  dash.kill("SIGTERM");
-  await new Promise((r) => {
-    const t = setTimeout(() => {
-      dash.kill("SIGKILL");
-      r();
-    }, 10_000);
-    dash.on("exit", () => {
-      clearTimeout(t);
-      r();
-    });
-    if (dash.exitCode !== null) r();
-  });
+  await stopProcess(dash);
   rmSync(work, { recursive: true, force: true });
 }
 

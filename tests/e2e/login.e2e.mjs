@@ -4,12 +4,12 @@
 // cookie), and logging out brings the form back with the session gone.
 //
 //   LT_BINARY=build/release/logtracer node tests/e2e/login.e2e.mjs
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchChromium, waitFor } from "./common.mjs";
+import { launchChromium, startDashboard, stopProcess, waitFor } from "./common.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = process.env.LT_SOURCE_DIR || resolve(here, "../..");
@@ -26,21 +26,7 @@ writeFileSync(
   `dashboard:\n  listen: 127.0.0.1:0\n  auth:\n    users:\n      - username: alice\n        password_hash: "${hashed.stdout.trim()}"\n`,
 );
 
-const proc = spawn(binary, ["dashboard", "--no-kafka", "--config", config], { stdio: ["ignore", "pipe", "pipe"] });
-let log = "";
-proc.stderr.on("data", (d) => (log += d));
-const url = await new Promise((resolveUrl, reject) => {
-  let out = "";
-  const timer = setTimeout(() => reject(new Error(`the dashboard did not print its URL:\n${log}`)), 30_000);
-  proc.stdout.on("data", (d) => {
-    out += d;
-    const m = /listening on (http:\/\/\S+)/.exec(out);
-    if (m) {
-      clearTimeout(timer);
-      resolveUrl(m[1]);
-    }
-  });
-});
+const { proc, url } = await startDashboard(binary, config, { extraArgs: ["--no-kafka"] });
 
 let failures = 0;
 let passed = 0;
@@ -100,7 +86,7 @@ try {
 } finally {
   await context.close();
 }
-proc.kill("SIGTERM");
+await stopProcess(proc);
 rmSync(work, { recursive: true, force: true });
 console.log(`${passed} passed, ${failures} failed`);
 process.exit(failures ? 1 : 0);
