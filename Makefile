@@ -18,7 +18,7 @@ export CCACHE_DIR ?= $(HOME)/.cache/logtracer/ccache
 export CCACHE_MAXSIZE ?= 5G
 LAUNCHER = $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
-.PHONY: setup web build build-asan build-fuzz run stack stack-stop stack-status test test-unit bench clean docs
+.PHONY: setup web build build-asan build-fuzz fuzz run stack stack-stop stack-status test test-unit bench clean docs
 
 setup:
 	@scripts/setup
@@ -38,6 +38,10 @@ build-asan: setup
 build-fuzz: setup
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLT_FUZZ=ON $(LAUNCHER) >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Longer fuzzing with fresh seeds (FUZZ_SECONDS per target, default 300); CI runs 20 s each.
+fuzz: build-fuzz
+	@scripts/fuzz
 
 run: build
 	@$(BUILD)/logtracer run

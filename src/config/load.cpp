@@ -155,7 +155,10 @@ class Walker {
       }
       record(instance_path, mark_of(value, key_node));
 
-      auto rows = index_.rows_at(schema_path);
+      // A key is one name: a dot or brackets in it would address a row of another scope
+      // (`producer.sources[].name` at the top level), whose setter expects another owner.
+      const bool plain = key.find_first_of(".[]") == std::string::npos;
+      auto rows = plain ? index_.rows_at(schema_path) : std::vector<const KeyRow*>{};
       if (rows.empty()) {
         unknown_key(key_node, key, schema_prefix, instance_prefix);
         continue;

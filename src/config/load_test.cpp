@@ -143,6 +143,22 @@ TEST(Load, UnknownKeyWithoutCloseMatchListsValidKeys) {
   EXPECT_THAT(result.diagnostics[0].message, HasSubstr("valid here: raw, processed, dlq, alerts"));
 }
 
+// A dotted key is not a path: `producer.sources[].name` at the top level once reached the
+// source-name row and wrote through the root config as if it were a source (found by config_fuzz).
+TEST(Load, DottedKeysAreUnknownNotPaths) {
+  for (const char* text : {"producer.sources[].name: stdin\n", "kafka.brokers: a:1\n",
+                           "producer:\n  sources[]:\n    - name: x\n", "kafka:\n  topics.raw: x\n"}) {
+    auto result = load(text);
+    EXPECT_FALSE(result.ok()) << text;
+    ASSERT_FALSE(result.diagnostics.empty()) << text;
+    EXPECT_THAT(result.diagnostics[0].message, HasSubstr("unknown")) << text;
+  }
+  auto result = load("producer.sources[].name: stdin\n");
+  EXPECT_EQ(result.diagnostics[0].to_string(),
+            "test.yaml:1:1: error: unknown section 'producer.sources[].name' (valid here: kafka, producer, "
+            "consumer, dashboard)");
+}
+
 TEST(Load, BadEnumListsAllowedValues) {
   auto result = load("kafka:\n  compression: brotli\n");
   ASSERT_EQ(result.diagnostics.size(), 1u);
