@@ -18,7 +18,8 @@ export async function waitFor(what, fn, timeoutMs = 30_000) {
   throw new Error(`timed out waiting for ${what} (last: ${last})`);
 }
 
-export function launchChromium(root, profileDir) {
+// `options` go to launchPersistentContext as well (timezoneId, say).
+export function launchChromium(root, profileDir, options = {}) {
   const require = createRequire(join(root, "tests", "package.json"));
   const { chromium } = require("playwright-core");
   return chromium.launchPersistentContext(profileDir, {
@@ -26,7 +27,13 @@ export function launchChromium(root, profileDir) {
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     viewport: { width: 1400, height: 820 },
+    ...options,
   });
+}
+
+// Resolves after the page rendered two more frames: what a DOM event just changed is painted.
+export function nextFrames(page) {
+  return page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
 }
 
 // Starts `logtracer dashboard --config FILE [extraArgs]` on an ephemeral port; resolves with

@@ -6,11 +6,11 @@
 // Env: LT_KAFKA_BROKERS (127.0.0.1:9092), LT_E2E_OUT (build/e2e-screenshots),
 //      LT_E2E_README_SCREENSHOT=1 also writes docs/screenshot.png.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, statSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchChromium, startDashboard, stopProcess, waitFor } from "./common.mjs";
+import { launchChromium, nextFrames, startDashboard, stopProcess, waitFor } from "./common.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = process.env.LT_SOURCE_DIR || resolve(here, "../..");
@@ -19,6 +19,8 @@ const binary = process.env.LT_BINARY || join(root, "build/release/logtracer");
 const brokers = process.env.LT_KAFKA_BROKERS || "127.0.0.1:9092";
 const outDir = process.env.LT_E2E_OUT || join(root, "build/e2e-screenshots");
 mkdirSync(outDir, { recursive: true });
+// A FAILED-*.png left by an earlier run would read as this run's failure.
+for (const f of readdirSync(outDir)) if (/^FAILED-.*\.png$/.test(f)) rmSync(join(outDir, f));
 
 const run = `e2e-${Date.now()}-${process.pid}`;
 const topics = { processed: `${run}.processed`, alerts: `${run}.alerts`, dlq: `${run}.dlq` };
@@ -92,7 +94,9 @@ const { proc: dash, url } = await startDashboard(binary, config);
 console.log(`dashboard at ${url}, topics ${run}.*`);
 
 // A fresh profile every run; playwright-core drives Debian's chromium (never a downloaded browser).
-const context = await launchChromium(root, join(work, "chromium-profile")).catch((e) => {
+// A zone with a half-hour offset, so local time and UTC differ visibly on every row.
+const TZ_OFFSET_MIN = 330;
+const context = await launchChromium(root, join(work, "chromium-profile"), { timezoneId: "Asia/Kolkata" }).catch((e) => {
   dash.kill("SIGKILL");
   throw e;
 });
@@ -113,6 +117,21 @@ page.on("request", (r) => {
 const rowTexts = () => page.$$eval(".vlist .row", (els) => els.filter((e) => e.style.display !== "none").map((e) => e.textContent));
 const rowLevels = () =>
   page.$$eval(".vlist .row[data-level]", (els) => els.filter((e) => e.style.display !== "none").map((e) => e.getAttribute("data-level")));
+const rowServices = () =>
+  page.$$eval(".vlist .row[data-level] .svc", (els) => els.filter((e) => e.parentElement.style.display !== "none").map((e) => e.textContent));
+// "N events shown" in the list bar: every event row kept, not only the ones in view.
+const shownCount = async () => Number((await page.textContent(".list-info")).match(/^([\d,]+) events shown/)[1].replace(/,/g, ""));
+const facetTotal = async () => Number((await page.textContent(".facet-total")).match(/^([\d,]+) matching/)[1].replace(/,/g, ""));
+// What the histogram drew (web/src/histogram.ts puts it on the element).
+const histogram = () =>
+  page.$eval(".histogram", (e) => Object.fromEntries(["total", "fromMs", "stepMs", "buckets", "xMinMs", "xMaxMs"].map((k) => [k, Number(e.dataset[k] ?? NaN)])));
+const stats = async () => (await fetch(`${url}/api/v1/stats`)).json();
+const urlParams = () => new URL(page.url()).searchParams;
+const facetValue = (title, name) =>
+  page
+    .locator(".facet", { has: page.locator(".facet-title", { hasText: new RegExp(`^${title}$`) }) })
+    .locator(".facet-value", { has: page.locator(".facet-name", { hasText: new RegExp(`^${name}$`) }) });
+const produced = () => seq; // every event() goes to the processed topic
 
 // ---------------------------------------------------------------- tests
 try {
@@ -222,7 +241,7 @@ try {
     await page.click(".detail button:has-text('Show context')");
     await waitFor("context", () => page.$(".context .ctx-row.center"));
     await page.hover(".vlist .row");
-    await page.waitForTimeout(300);
+    await nextFrames(page); // any handler the hover could trigger has run
     const verdict = await page.evaluate(() => ({
       xss: window.__xss,
       scripts: [...document.querySelectorAll("script")].filter((s) => !s.src).length,
@@ -240,9 +259,10 @@ try {
     await page.screenshot({ path: join(outDir, "xss-inert.png") });
   });
 
+  const alertStart = new Date(Math.floor(Date.now() / 1000) * 1000);
   await test("alerts and failures views show what Kafka carried", async () => {
     produce(topics.alerts, [
-      JSON.stringify({ alert_id: "a1b2", state: "firing", rule: "checkout-errors", severity: "critical", group_key: "service=checkout", query: "service:checkout level>=ERROR", message: "12 errors in 1m <b>bold?</b>", started_at: new Date().toISOString(), count: 12 }),
+      JSON.stringify({ alert_id: "a1b2", state: "firing", rule: "checkout-errors", severity: "critical", group_key: "service=checkout", query: "service:checkout level>=ERROR", message: "12 errors in 1m <b>bold?</b>", started_at: alertStart.toISOString(), window_ms: 600_000, count: 12 }),
     ]);
     produce(topics.dlq, [`{"broken json <script>window.__xss='dlq'</script>`], [
       ["lt.error.code", "decode.not_json"],
@@ -261,33 +281,180 @@ try {
     assert(dlqText.includes("<script>"), "original bytes shown as text");
     assert((await page.evaluate(() => window.__xss)) === undefined, "no script ran");
     await page.screenshot({ path: join(outDir, "failures.png") });
-    await page.click(".tab:has-text('Logs')");
+  });
+
+  await test("an alert's 'matching events' link keeps the alert's query and time window", async () => {
+    await page.click(".tab:has-text('Alerts')");
+    await page.click(".alerts-page .alert-row.firing button:has-text('matching events')");
+    await waitFor("the logs tab with the alert's range", async () => urlParams().get("to") !== null && !(await page.$(".logs-page.hidden")));
+    const p = urlParams();
+    assert(p.get("q") === "service:checkout level>=ERROR", `query ${p.get("q")}`);
+    assert(Number(p.get("from")) === alertStart.getTime() - 600_000, `from ${p.get("from")} = started_at - window_ms`);
+    assert(Number(p.get("to")) > alertStart.getTime(), `to ${p.get("to")} after started_at`);
+    assert((await page.inputValue(".range")) === "custom", "the range selector says custom");
+    await waitFor("the alert's events", async () => {
+      const services = await rowServices();
+      return services.length > 0 && services.every((s) => s === "checkout") && (await rowLevels()).every((l) => l === "ERROR" || l === "FATAL");
+    });
+    await waitFor("facets agree with the list", async () => (await facetTotal()) === (await shownCount()));
+  });
+
+  await test("no event is lost while the view reloads (search answer vs. live subscription)", async () => {
+    await page.goto(url);
+    await waitFor("tail connected", async () => (await page.textContent(".tail-status")).includes("live"));
+    await waitFor("everything so far listed", async () => (await shownCount()) === produced());
+    // A second live-tail client, to see when the dashboard has sent events out.
+    const observer = await context.newPage();
+    await observer.goto(`${url}/healthz`);
+    await observer.evaluate((tailUrl) => {
+      window.__seen = 0;
+      const ws = new WebSocket(tailUrl);
+      ws.onmessage = (m) => {
+        const msg = JSON.parse(m.data);
+        if (msg.type === "hello") window.__ready = true;
+        if (msg.type === "events") window.__seen += msg.events.filter((e) => e.message.startsWith("produced while")).length;
+      };
+    }, `${url.replace(/^http/, "ws")}/api/v1/tail?q=`);
+    await waitFor("the observer subscribed", () => observer.evaluate(() => window.__ready === true));
+    // Hold the next search answer until events produced after the search ran were sent to
+    // the live clients: they are in neither the answer nor, unless the page subscribed
+    // before searching, its live stream.
+    let held = 0;
+    const route = /\/api\/v1\/events\?/;
+    await page.route(route, async (r) => {
+      const response = await r.fetch();
+      if (held++ === 0) {
+        const during = [];
+        for (let i = 0; i < 25; i++) during.push(event(["INFO", "WARN"][i % 2], `produced while the search answer was on its way ${i}`));
+        produce(topics.processed, during);
+        await waitFor("the live stream sent them", () => observer.evaluate(() => window.__seen === 25));
+      }
+      await r.fulfill({ response });
+    });
+    try {
+      await page.fill(".search", "");
+      await page.press(".search", "Enter");
+      await waitFor("the held search was answered", () => held > 0);
+      await waitFor(`all ${produced()} events listed`, async () => (await shownCount()) === produced(), 15_000);
+    } finally {
+      await page.unroute(route);
+      await observer.close();
+    }
+    const rows = await rowTexts();
+    assert(rows.filter((t) => t.includes("produced while the search answer")).length > 0, "the held events are in view");
+  });
+
+  await test("histogram and facets count every event; the newest bucket is inside the chart", async () => {
+    // The demo events: a mix of levels for the histogram and the README picture.
+    const msgs = [
+      ["INFO", "GET /api/cart 200 in 12 ms"],
+      ["DEBUG", "cache hit key=cart:u-42"],
+      ["WARN", "retrying payment: connection refused (attempt 2/5)"],
+      ["INFO", "POST /api/checkout 201 in 84 ms"],
+      ["ERROR", "POST /api/checkout failed: upstream timeout after 3000 ms"],
+      ["INFO", "user u-9 logged in"],
+    ];
+    const demo = [];
+    for (let i = 0; i < 60; i++) demo.push(event(msgs[i % msgs.length][0], msgs[i % msgs.length][1]));
+    produce(topics.processed, demo);
+    await waitFor(`all ${produced()} events listed`, async () => (await shownCount()) === produced());
+    // Live aggregates refresh every 5 s.
+    await waitFor("facets count them", async () => (await facetTotal()) === produced(), 20_000);
+    await waitFor("the histogram counts them", async () => (await histogram()).total === produced(), 20_000);
+    const h = await histogram();
+    assert(h.xMaxMs >= h.fromMs + h.buckets * h.stepMs - 1, `x axis ends after the newest bucket (${JSON.stringify(h)})`);
+  });
+
+  await test("whole window: the histogram spans the window's events, not decades", async () => {
+    await page.selectOption(".range", "all");
+    await waitFor("range in the URL", () => urlParams().get("to") !== null);
+    assert(urlParams().get("from") === null, "no made-up start");
+    await waitFor(`all ${produced()} events listed`, async () => (await shownCount()) === produced());
+    await waitFor("the histogram counts them", async () => (await histogram()).total === produced());
+    const h = await histogram();
+    assert(h.stepMs < 3600_000, `buckets of ${h.stepMs} ms for a window minutes long`);
+    assert(h.xMaxMs >= h.fromMs + h.buckets * h.stepMs - 1, `x axis ends after the newest bucket (${JSON.stringify(h)})`);
+    await page.screenshot({ path: join(outDir, "whole-window.png") });
+  });
+
+  await test("drag across the histogram zooms to that range", async () => {
+    const before = await histogram();
+    const box = await page.locator(".histogram .u-over").boundingBox();
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.5, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.75, y, { steps: 4 });
+    await page.mouse.move(box.x + box.width - 1, y, { steps: 4 });
+    await page.mouse.up();
+    await waitFor("from and to in the URL", () => urlParams().get("from") !== null && urlParams().get("to") !== null);
+    const from = Number(urlParams().get("from")), to = Number(urlParams().get("to"));
+    const mid = (before.xMinMs + before.xMaxMs) / 2;
+    assert(Math.abs(from - mid) <= before.stepMs && to <= before.xMaxMs + 1 && from < to, `zoomed to ${from}..${to} (chart ${before.xMinMs}..${before.xMaxMs})`);
+    assert((await page.inputValue(".range")) === "custom", "the range selector says custom");
+    await waitFor("the histogram shows the new range", async () => (await histogram()).fromMs === from);
+    const h = await histogram();
+    // The seed event sits at the window's start, left of the selection: fewer events, and the list agrees.
+    assert(h.total > 0 && h.total < produced(), `${h.total} of ${produced()} events in the right half`);
+    await waitFor("the list holds the range's events", async () => (await shownCount()) === h.total);
+  });
+
+  await test("facet click filters to a value, shift-click excludes one", async () => {
+    await page.selectOption(".range", "live");
+    await waitFor("live again", async () => urlParams().get("to") === null && (await page.textContent(".tail-status")).includes("live"));
+    await waitFor("facets for everything", async () => (await facetTotal()) === produced());
+    const errorCount = Number((await facetValue("Levels", "ERROR").locator(".facet-count").textContent()).replace(/,/g, ""));
+    await facetValue("Levels", "ERROR").click();
+    await waitFor("query in the URL", () => urlParams().get("q") === "level:ERROR");
+    await waitFor("only the ERROR events", async () => (await shownCount()) === errorCount && (await rowLevels()).every((l) => l === "ERROR"));
+    await waitFor("facets of the ERROR events", async () => (await facetTotal()) === errorCount);
+    const checkout = Number((await facetValue("Services", "checkout").locator(".facet-count").textContent()).replace(/,/g, ""));
+    assert(checkout > 0 && checkout < errorCount, `checkout has ${checkout} of ${errorCount} errors`);
+    await facetValue("Services", "checkout").click({ modifiers: ["Shift"] });
+    await waitFor("exclusion in the URL", () => urlParams().get("q") === "level:ERROR -service:checkout");
+    await waitFor("checkout excluded", async () => (await shownCount()) === errorCount - checkout);
+    const services = await rowServices();
+    assert(services.length > 0 && !services.includes("checkout"), `no checkout row: ${services.join(",")}`);
+  });
+
+  await test("the UTC toggle shows times in UTC and keeps it in the URL", async () => {
+    // The list recycles row elements: follow one event by its index.
+    const index = await page.$$eval(".vlist .row[data-level]", (els) => els.find((e) => e.style.display !== "none").dataset.index);
+    const firstTime = async () => page.$eval(`.vlist .row[data-level][data-index="${index}"] .ts`, (e) => e.textContent);
+    const secs = (t) => {
+      const [hh, mm, ss] = t.split(":").map(Number);
+      return hh * 3600 + mm * 60 + ss;
+    };
+    const local = await firstTime();
+    await page.click("button[title='Toggle local time / UTC']");
+    await waitFor("tz=utc in the URL", () => urlParams().get("tz") === "utc");
+    assert((await page.textContent("button[title='Toggle local time / UTC']")) === "UTC", "the button says UTC");
+    const utc = await firstTime();
+    const diff = (((secs(local) - secs(utc)) % 86400) + 86400) % 86400;
+    assert(Math.round(diff) === TZ_OFFSET_MIN * 60, `local ${local} is UTC ${utc} + ${TZ_OFFSET_MIN} min`);
+    await page.click("button[title='Toggle local time / UTC']");
+    await waitFor("back to local time", async () => urlParams().get("tz") === null && (await firstTime()) === local);
   });
 
   await test("no page errors (CSP violations included)", async () => {
     assert(pageErrors.length === 0, pageErrors.join("\n"));
   });
 
-  // The README picture: a calm live view with mixed levels.
+  // The README picture: the live view with every event, the histogram and facets up to date.
   await page.fill(".search", "");
   await page.press(".search", "Enter");
-  const demo = [];
-  const msgs = [
-    ["INFO", "GET /api/cart 200 in 12 ms"],
-    ["DEBUG", "cache hit key=cart:u-42"],
-    ["WARN", "retrying payment: connection refused (attempt 2/5)"],
-    ["INFO", "POST /api/checkout 201 in 84 ms"],
-    ["ERROR", "POST /api/checkout failed: upstream timeout after 3000 ms"],
-    ["INFO", "user u-9 logged in"],
-  ];
-  for (let i = 0; i < 60; i++) demo.push(event(msgs[i % msgs.length][0], msgs[i % msgs.length][1]));
-  produce(topics.processed, demo);
-  await waitFor("demo rows", async () => (await rowTexts()).length > 40).catch(() => {});
-  await page.waitForTimeout(5500); // one histogram/facets refresh
+  await waitFor("all events listed", async () => (await shownCount()) === produced());
+  await waitFor("aggregates up to date", async () => (await facetTotal()) === produced() && (await histogram()).total === produced(), 20_000);
+  // The health strip refreshes every 2 s; the page's own subscription counts once it did.
+  await waitFor("health strip up to date", async () => (await page.locator(".metric", { hasText: "tail clients" }).locator(".metric-value").textContent()) === "1");
   await page.screenshot({ path: join(outDir, "overview.png") });
   if (process.env.LT_E2E_README_SCREENSHOT === "1") {
     await page.setViewportSize({ width: 1280, height: 720 });
-    await page.waitForTimeout(300);
+    await waitFor("the histogram resized", () =>
+      page.evaluate(() => {
+        const plot = document.querySelector(".histogram .uplot");
+        return plot && Math.abs(plot.getBoundingClientRect().width - document.querySelector(".histogram").clientWidth) < 2;
+      }));
+    await nextFrames(page);
     const shot = join(root, "docs/screenshot.png");
     await page.screenshot({ path: shot });
     console.log(`wrote ${shot} (${statSync(shot).size} bytes)`);

@@ -130,6 +130,7 @@ export interface Alert {
   resolved_at?: string;
   sent_at?: string;
   count?: number;
+  window_ms?: number;
 }
 export const alerts = () => getJson<{ firing: Alert[]; recent: Alert[] }>("/api/v1/alerts");
 

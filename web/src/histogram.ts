@@ -17,6 +17,7 @@ export class HistogramView {
   readonly root: HTMLElement;
   private plot: uPlot | null = null;
   private levels: string[] = [];
+  private xRange: [number, number] = [0, 1]; // seconds, from the newest update
 
   constructor(private onZoom: (fromMs: number, toMs: number) => void) {
     this.root = document.createElement("div");
@@ -27,29 +28,38 @@ export class HistogramView {
   }
 
   update(h: HistogramResult): void {
+    const n = h.counts.length;
     const xs: number[] = [];
-    for (let i = 0; i < h.counts.length; i++) xs.push((h.from_ms + i * h.step_ms) / 1000);
+    for (let i = 0; i < n; i++) xs.push((h.from_ms + i * h.step_ms) / 1000);
+    // Each bar covers [start, start + step): the x range ends after the newest bucket,
+    // not at its start, or that bucket would be drawn outside the plot.
+    this.xRange = [h.from_ms / 1000, (h.from_ms + Math.max(1, n) * h.step_ms) / 1000];
     // Stacked: each series is the running sum from FATAL down to TRACE, drawn back to front.
     const order = h.levels.slice().reverse();
     const stacked: number[][] = [];
-    let acc = new Array(h.counts.length).fill(0) as number[];
+    let acc = new Array(n).fill(0) as number[];
     for (const level of order) {
       const li = h.levels.indexOf(level);
       acc = acc.map((v, i) => v + h.counts[i][li]);
       stacked.push(acc.slice());
     }
+    // What the chart shows, for tests and for anyone inspecting the page.
+    this.root.dataset.total = String(acc.reduce((a, b) => a + b, 0));
+    this.root.dataset.fromMs = String(h.from_ms);
+    this.root.dataset.stepMs = String(h.step_ms);
+    this.root.dataset.buckets = String(n);
     const data = [xs, ...stacked.reverse()] as uPlot.AlignedData;
     const levels = h.levels;
     if (!this.plot || levels.join() !== this.levels.join()) {
       this.levels = levels;
       this.plot?.destroy();
-      this.plot = new uPlot(this.options(levels, h.step_ms), data, this.root);
+      this.plot = new uPlot(this.options(levels), data, this.root);
     } else {
       this.plot.setData(data);
     }
   }
 
-  private options(levels: string[], stepMs: number): uPlot.Options {
+  private options(levels: string[]): uPlot.Options {
     const barWidth = uPlot.paths.bars!({ size: [0.9, 64], align: 1 });
     return {
       width: Math.max(200, this.root.clientWidth),
@@ -57,7 +67,7 @@ export class HistogramView {
       legend: { show: false },
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
       select: { show: true, left: 0, top: 0, width: 0, height: 0 },
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: () => this.xRange } },
       axes: [
         { stroke: "#8a93a0", grid: { stroke: "#232a33", width: 1 }, ticks: { stroke: "#232a33" }, font: "11px system-ui" },
         { stroke: "#8a93a0", grid: { stroke: "#232a33", width: 1 }, ticks: { show: false }, size: 40, font: "11px system-ui" },
@@ -74,11 +84,17 @@ export class HistogramView {
         })),
       ],
       hooks: {
+        draw: [
+          (u: uPlot) => {
+            this.root.dataset.xMinMs = String(Math.round((u.scales.x.min ?? 0) * 1000));
+            this.root.dataset.xMaxMs = String(Math.round((u.scales.x.max ?? 0) * 1000));
+          },
+        ],
         setSelect: [
           (u: uPlot) => {
             if (u.select.width < 3) return;
             const from = u.posToVal(u.select.left, "x") * 1000;
-            const to = u.posToVal(u.select.left + u.select.width, "x") * 1000 + stepMs * 0;
+            const to = u.posToVal(u.select.left + u.select.width, "x") * 1000;
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
             this.onZoom(Math.floor(from), Math.ceil(to));
           },

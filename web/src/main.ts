@@ -324,12 +324,22 @@ function stopTail(): void {
   }
 }
 
-function startTail(): void {
+// While the view loads, live events wait here: the tail is subscribed before the search
+// runs, so an event lands in the search answer, in this buffer, or in both (merged by id),
+// never in the gap between them.
+let liveBuffer: { events: LogEvent[]; skipped: number } | null = null;
+
+// Resolves once the server has registered the subscription ("hello"), or the socket failed,
+// or after a few seconds: a slow upgrade must not hold the search back.
+function startTail(): Promise<void> {
   stopTail();
   socketQuery = state.q;
   setTailStatus("connecting");
   const ws = new WebSocket(api.tailUrl(state.q));
   socket = ws;
+  let ready: () => void = () => {};
+  const subscribed = new Promise<void>((r) => (ready = r));
+  const readyTimer = window.setTimeout(ready, 5000);
   ws.onopen = () => {
     reconnectDelay = 500;
     setTailStatus("live");
@@ -341,11 +351,20 @@ function startTail(): void {
     } catch {
       return;
     }
-    if (msg.type === "events") receiveLive(msg.events);
-    else if (msg.type === "skipped") receive([{ kind: "skipped", count: msg.count, ms: Date.now() }], msg.count);
-    else if (msg.type === "error") setTailStatus("error", msg.error);
+    if (msg.type === "hello") ready();
+    else if (msg.type === "events") {
+      if (liveBuffer) for (const ev of msg.events) liveBuffer.events.push(ev);
+      else receiveLive(msg.events);
+    } else if (msg.type === "skipped") {
+      if (liveBuffer) liveBuffer.skipped += msg.count;
+      else receive([{ kind: "skipped", count: msg.count, ms: Date.now() }], msg.count);
+    } else if (msg.type === "error") {
+      setTailStatus("error", msg.error);
+      ready();
+    }
   };
   ws.onclose = () => {
+    ready();
     if (socket !== ws) return;
     socket = null;
     setTailStatus("error");
@@ -357,10 +376,55 @@ function startTail(): void {
       })
       .catch(() => {});
     reconnectTimer = window.setTimeout(() => {
-      if (isLive() && socketQuery === state.q && !loginShown) startTail();
+      if (isLive() && socketQuery === state.q && !loginShown) resumeTail();
     }, reconnectDelay);
     reconnectDelay = Math.min(reconnectDelay * 2, 5000);
   };
+  return subscribed.finally(() => clearTimeout(readyTimer));
+}
+
+// Shows the buffered live events after `head` (events found by a search), skipping any
+// already shown: the search answer and the subscription overlap.
+function flushLiveBuffer(head: LogEvent[] = []): void {
+  const buf = liveBuffer;
+  liveBuffer = null;
+  if (!buf) return;
+  const seen = new Set<string>();
+  for (const r of rows) if (r.kind === "event") seen.add(r.ev.id);
+  for (const r of pending) if (r.kind === "event") seen.add(r.ev.id);
+  const fresh: LogEvent[] = [];
+  for (const batch of [head, buf.events])
+    for (const ev of batch)
+      if (!seen.has(ev.id)) {
+        seen.add(ev.id);
+        fresh.push(ev);
+      }
+  if (buf.skipped > 0) receive([{ kind: "skipped", count: buf.skipped, ms: Date.now() }], buf.skipped);
+  if (fresh.length > 0) receiveLive(fresh);
+}
+
+// After a dropped connection: subscribe again, then fetch what arrived since the newest
+// row shown, so a reconnect leaves no hole either.
+async function resumeTail(): Promise<void> {
+  const seq = loadSeq;
+  liveBuffer = { events: [], skipped: 0 };
+  await startTail();
+  if (seq !== loadSeq) return;
+  let since: LogEvent[] = [];
+  let newest = 0;
+  for (let i = rows.length - 1; i >= 0 && !newest; i--) {
+    const r = rows[i];
+    if (r.kind === "event") newest = r.ms;
+  }
+  if (newest > 0) {
+    try {
+      since = (await api.searchEvents(state.q, { from: newest }, 1000)).events.reverse();
+    } catch {
+      /* the live events still come */
+    }
+    if (seq !== loadSeq) return;
+  }
+  flushLiveBuffer(since);
 }
 
 // ---- loading --------------------------------------------------------------------
@@ -371,6 +435,7 @@ async function reload(): Promise<void> {
   const seq = ++loadSeq;
   terms = queryTerms(state.q);
   stopTail();
+  liveBuffer = null;
   rows = [];
   pending = [];
   pendingArrived = 0;
@@ -380,6 +445,12 @@ async function reload(): Promise<void> {
   updatePauseButton();
   list.setItems(rows);
   closeDetail();
+  const live = isLive();
+  if (live) {
+    liveBuffer = { events: [], skipped: 0 };
+    await startTail();
+    if (seq !== loadSeq) return;
+  }
   try {
     const page = await api.searchEvents(state.q, rangeOf(), 500);
     if (seq !== loadSeq) return;
@@ -390,10 +461,13 @@ async function reload(): Promise<void> {
     updateListInfo();
     showSearchError(null);
   } catch (e) {
+    if (seq !== loadSeq) return;
+    liveBuffer = null;
+    stopTail();
     if (e instanceof api.ApiError) showSearchError(e.body);
     return;
   }
-  if (isLive()) startTail();
+  if (live) flushLiveBuffer();
   else setTailStatus("off");
   refreshAggregates();
 }
@@ -417,7 +491,9 @@ function rangeOf(): api.Range {
 function updateListInfo(): void {
   clear(listInfo);
   const n = rows.filter((r) => r.kind === "event").length;
-  const what = isLive() ? "live" : `${fmtTime(state.from ?? 0, true)} → ${state.to ? fmtTime(state.to, true) : "now"}`;
+  const what = isLive()
+    ? "live"
+    : `${state.from !== undefined ? fmtTime(state.from, true) : "window start"} → ${state.to ? fmtTime(state.to, true) : "now"}`;
   listInfo.append(text(`${n.toLocaleString()} events shown · ${what}`));
   if (skippedTotal > 0)
     listInfo.append(h("span", { class: "skipped-info" }, ` · ${skippedTotal.toLocaleString()} skipped (arriving faster than shown)`));
@@ -551,6 +627,17 @@ async function showContext(ev: LogEvent, box: HTMLElement): Promise<void> {
 }
 
 // ---- alerts and failures ------------------------------------------------------
+// The events behind an alert: its evaluation window before it started, up to when it
+// resolved (or now, while it fires), with a minute's margin at the end for late events.
+function alertRange(a: api.Alert): api.Range {
+  const started = a.started_at ? parseTs(a.started_at) : 0;
+  if (!started) return {};
+  const span = a.window_ms && a.window_ms > 0 ? a.window_ms : 5 * 60_000;
+  const resolved = a.resolved_at ? parseTs(a.resolved_at) : 0;
+  const end = resolved > started ? resolved + 60_000 : Math.max(Date.now(), started) + 60_000;
+  return { from: Math.max(1, Math.floor(started - span)), to: Math.ceil(end) };
+}
+
 async function renderAlerts(): Promise<void> {
   const data = await api.alerts().catch(() => ({ firing: [], recent: [] }));
   clear(alertsView);
@@ -561,8 +648,10 @@ async function renderAlerts(): Promise<void> {
       const link = h("button", { class: "btn small", type: "button" }, "matching events →");
       link.addEventListener("click", () => {
         state.tab = "logs";
-        state.from = undefined;
-        state.to = undefined;
+        const range = alertRange(a);
+        state.from = range.from;
+        state.to = range.to;
+        syncRangeSelect();
         applyQuery(a.query ?? "", true);
         showTab();
       });
@@ -675,7 +764,7 @@ function setRange(from?: number, to?: number): void {
 }
 
 function syncRangeSelect(): void {
-  rangeSelect.value = isLive() ? "live" : "custom";
+  rangeSelect.value = isLive() ? "live" : state.from === undefined ? "all" : "custom";
 }
 
 rangeSelect.addEventListener("change", () => {
@@ -685,7 +774,9 @@ rangeSelect.addEventListener("change", () => {
   else if (v === "15m") setRange(now - 15 * 60_000, now);
   else if (v === "1h") setRange(now - 3600_000, now);
   else if (v === "6h") setRange(now - 6 * 3600_000, now);
-  else if (v === "all") setRange(1, now + 1000);
+  // No `from`: the server starts at the window's oldest event (a made-up start would
+  // spread the buckets over decades and leave the chart empty).
+  else if (v === "all") setRange(undefined, now + 1000);
 });
 
 tzButton.addEventListener("click", () => {
