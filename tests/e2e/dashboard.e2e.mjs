@@ -125,13 +125,34 @@ const facetTotal = async () => Number((await page.textContent(".facet-total")).m
 // What the histogram drew (web/src/histogram.ts puts it on the element).
 const histogram = () =>
   page.$eval(".histogram", (e) => Object.fromEntries(["total", "fromMs", "stepMs", "buckets", "xMinMs", "xMaxMs"].map((k) => [k, Number(e.dataset[k] ?? NaN)])));
-const stats = async () => (await fetch(`${url}/api/v1/stats`)).json();
+const coversNewestBucket = (h) => h.xMinMs <= h.fromMs + 1 && h.xMaxMs >= h.fromMs + h.buckets * h.stepMs - 1;
 const urlParams = () => new URL(page.url()).searchParams;
 const facetValue = (title, name) =>
   page
     .locator(".facet", { has: page.locator(".facet-title", { hasText: new RegExp(`^${title}$`) }) })
     .locator(".facet-value", { has: page.locator(".facet-name", { hasText: new RegExp(`^${name}$`) }) });
 const produced = () => seq; // every event() goes to the processed topic
+
+// A second live-tail client in its own tab: seen() counts the events it received whose message
+// starts with `prefix`, so a test knows when the dashboard has sent them out.
+async function tailObserver(prefix) {
+  const observer = await context.newPage();
+  await observer.goto(`${url}/healthz`);
+  await observer.evaluate(
+    ([tailUrl, prefix]) => {
+      window.__seen = 0;
+      const ws = new WebSocket(tailUrl);
+      ws.onmessage = (m) => {
+        const msg = JSON.parse(m.data);
+        if (msg.type === "hello") window.__ready = true;
+        if (msg.type === "events") window.__seen += msg.events.filter((e) => e.message.startsWith(prefix)).length;
+      };
+    },
+    [`${url.replace(/^http/, "ws")}/api/v1/tail?q=`, prefix],
+  );
+  await waitFor("the observer subscribed", () => observer.evaluate(() => window.__ready === true));
+  return { page: observer, seen: () => observer.evaluate(() => window.__seen) };
+}
 
 // ---------------------------------------------------------------- tests
 try {
@@ -303,19 +324,7 @@ try {
     await page.goto(url);
     await waitFor("tail connected", async () => (await page.textContent(".tail-status")).includes("live"));
     await waitFor("everything so far listed", async () => (await shownCount()) === produced());
-    // A second live-tail client, to see when the dashboard has sent events out.
-    const observer = await context.newPage();
-    await observer.goto(`${url}/healthz`);
-    await observer.evaluate((tailUrl) => {
-      window.__seen = 0;
-      const ws = new WebSocket(tailUrl);
-      ws.onmessage = (m) => {
-        const msg = JSON.parse(m.data);
-        if (msg.type === "hello") window.__ready = true;
-        if (msg.type === "events") window.__seen += msg.events.filter((e) => e.message.startsWith("produced while")).length;
-      };
-    }, `${url.replace(/^http/, "ws")}/api/v1/tail?q=`);
-    await waitFor("the observer subscribed", () => observer.evaluate(() => window.__ready === true));
+    const observer = await tailObserver("produced while the search");
     // Hold the next search answer until events produced after the search ran were sent to
     // the live clients: they are in neither the answer nor, unless the page subscribed
     // before searching, its live stream.
@@ -327,7 +336,7 @@ try {
         const during = [];
         for (let i = 0; i < 25; i++) during.push(event(["INFO", "WARN"][i % 2], `produced while the search answer was on its way ${i}`));
         produce(topics.processed, during);
-        await waitFor("the live stream sent them", () => observer.evaluate(() => window.__seen === 25));
+        await waitFor("the live stream sent them", async () => (await observer.seen()) === 25);
       }
       await r.fulfill({ response });
     });
@@ -338,10 +347,9 @@ try {
       await waitFor(`all ${produced()} events listed`, async () => (await shownCount()) === produced(), 15_000);
     } finally {
       await page.unroute(route);
-      await observer.close();
+      await observer.page.close();
     }
-    const rows = await rowTexts();
-    assert(rows.filter((t) => t.includes("produced while the search answer")).length > 0, "the held events are in view");
+    await waitFor("the held events in view", async () => (await rowTexts()).some((t) => t.includes("produced while the search answer")));
   });
 
   await test("histogram and facets count every event; the newest bucket is inside the chart", async () => {
@@ -361,8 +369,8 @@ try {
     // Live aggregates refresh every 5 s.
     await waitFor("facets count them", async () => (await facetTotal()) === produced(), 20_000);
     await waitFor("the histogram counts them", async () => (await histogram()).total === produced(), 20_000);
-    const h = await histogram();
-    assert(h.xMaxMs >= h.fromMs + h.buckets * h.stepMs - 1, `x axis ends after the newest bucket (${JSON.stringify(h)})`);
+    // uPlot draws after setData: the drawn x range is checked once it is there.
+    await waitFor("the x axis ends after the newest bucket", async () => coversNewestBucket(await histogram()));
   });
 
   await test("whole window: the histogram spans the window's events, not decades", async () => {
@@ -373,7 +381,7 @@ try {
     await waitFor("the histogram counts them", async () => (await histogram()).total === produced());
     const h = await histogram();
     assert(h.stepMs < 3600_000, `buckets of ${h.stepMs} ms for a window minutes long`);
-    assert(h.xMaxMs >= h.fromMs + h.buckets * h.stepMs - 1, `x axis ends after the newest bucket (${JSON.stringify(h)})`);
+    await waitFor("the x axis ends after the newest bucket", async () => coversNewestBucket(await histogram()));
     await page.screenshot({ path: join(outDir, "whole-window.png") });
   });
 
@@ -433,6 +441,42 @@ try {
     assert(Math.round(diff) === TZ_OFFSET_MIN * 60, `local ${local} is UTC ${utc} + ${TZ_OFFSET_MIN} min`);
     await page.click("button[title='Toggle local time / UTC']");
     await waitFor("back to local time", async () => urlParams().get("tz") === null && (await firstTime()) === local);
+  });
+
+  await test("events produced while the live connection was down are shown after it reconnects", async () => {
+    const observer = await tailObserver("produced while disconnected");
+    // The page's tail goes through Playwright, which can drop it and hold the reconnection
+    // until events produced meanwhile were sent to the other clients.
+    let connections = 0;
+    let first = null;
+    await page.routeWebSocket(/\/api\/v1\/tail/, async (ws) => {
+      const n = ++connections;
+      if (n === 1) {
+        first = { page: ws, server: ws.connectToServer() };
+        return;
+      }
+      if (n === 2) {
+        const gap = [];
+        for (let i = 0; i < 15; i++) gap.push(event("WARN", `produced while disconnected ${i}`));
+        produce(topics.processed, gap);
+        await waitFor("the live stream sent them", async () => (await observer.seen()) === 15);
+      }
+      ws.connectToServer();
+    });
+    try {
+      await page.fill(".search", "");
+      await page.press(".search", "Enter");
+      await waitFor("the routed tail is live", async () => first !== null && (await page.textContent(".tail-status")).includes("live"));
+      await waitFor("everything so far listed", async () => (await shownCount()) === produced());
+      await first.server.close();
+      await first.page.close();
+      await waitFor("reconnected", () => connections >= 2);
+      await waitFor(`all ${produced()} events listed`, async () => (await shownCount()) === produced());
+      await waitFor("live again", async () => (await page.textContent(".tail-status")).includes("live"));
+      await waitFor("the gap's events in view", async () => (await rowTexts()).filter((t) => t.includes("produced while disconnected")).length === 15);
+    } finally {
+      await observer.page.close();
+    }
   });
 
   await test("no page errors (CSP violations included)", async () => {
