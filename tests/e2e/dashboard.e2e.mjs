@@ -439,8 +439,12 @@ try {
     const utc = await firstTime();
     const diff = (((secs(local) - secs(utc)) % 86400) + 86400) % 86400;
     assert(Math.round(diff) === TZ_OFFSET_MIN * 60, `local ${local} is UTC ${utc} + ${TZ_OFFSET_MIN} min`);
+    assert((await page.getAttribute(".histogram", "data-utc")) === "true", "the histogram's time axis is in UTC too");
+    await nextFrames(page);
+    await page.screenshot({ path: join(outDir, "utc.png") });
     await page.click("button[title='Toggle local time / UTC']");
     await waitFor("back to local time", async () => urlParams().get("tz") === null && (await firstTime()) === local);
+    assert((await page.getAttribute(".histogram", "data-utc")) === "false", "the histogram's time axis is local again");
   });
 
   await test("events produced while the live connection was down are shown after it reconnects", async () => {

@@ -18,10 +18,13 @@ export class HistogramView {
   private plot: uPlot | null = null;
   private levels: string[] = [];
   private xRange: [number, number] = [0, 1]; // seconds, from the newest update
+  private utc = false;
+  private data: uPlot.AlignedData | null = null;
 
   constructor(private onZoom: (fromMs: number, toMs: number) => void) {
     this.root = document.createElement("div");
     this.root.className = "histogram";
+    this.root.dataset.utc = "false";
     new ResizeObserver(() => {
       if (this.plot) this.plot.setSize({ width: this.root.clientWidth, height: this.root.clientHeight });
     }).observe(this.root);
@@ -49,14 +52,26 @@ export class HistogramView {
     this.root.dataset.stepMs = String(h.step_ms);
     this.root.dataset.buckets = String(n);
     const data = [xs, ...stacked.reverse()] as uPlot.AlignedData;
-    const levels = h.levels;
-    if (!this.plot || levels.join() !== this.levels.join()) {
-      this.levels = levels;
-      this.plot?.destroy();
-      this.plot = new uPlot(this.options(levels), data, this.root);
+    this.data = data;
+    if (!this.plot || h.levels.join() !== this.levels.join()) {
+      this.levels = h.levels;
+      this.rebuild();
     } else {
       this.plot.setData(data);
     }
+  }
+
+  // The time axis follows the rows: local time or UTC.
+  setUtc(utc: boolean): void {
+    if (utc === this.utc) return;
+    this.utc = utc;
+    this.root.dataset.utc = String(utc);
+    if (this.plot) this.rebuild();
+  }
+
+  private rebuild(): void {
+    this.plot?.destroy();
+    this.plot = new uPlot(this.options(this.levels), this.data ?? [[]], this.root);
   }
 
   private options(levels: string[]): uPlot.Options {
@@ -68,6 +83,7 @@ export class HistogramView {
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
       select: { show: true, left: 0, top: 0, width: 0, height: 0 },
       scales: { x: { time: true, range: () => this.xRange } },
+      ...(this.utc ? { tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC") } : {}),
       axes: [
         { stroke: "#8a93a0", grid: { stroke: "#232a33", width: 1 }, ticks: { stroke: "#232a33" }, font: "11px system-ui" },
         { stroke: "#8a93a0", grid: { stroke: "#232a33", width: 1 }, ticks: { show: false }, size: 40, font: "11px system-ui" },

@@ -787,6 +787,7 @@ tzButton.addEventListener("click", () => {
 });
 function updateTz(): void {
   tzButton.textContent = state.utc ? "UTC" : "Local";
+  histogramView.setUtc(state.utc);
 }
 
 pauseButton.addEventListener("click", () => setPaused(!paused));
