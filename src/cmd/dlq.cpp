@@ -51,6 +51,12 @@ int run_replay(const ReplayArgs& args) {
   std::random_device rd;
   copts.group_id = "logtracer-dlq-replay-" + std::to_string(rd());  // never commits: a fresh group reads from the start
   copts.auto_commit = false;
+  // --idle counts from the assignment: joining the group can take longer than
+  // --idle, and a replay that gave up before it read anything would say "0 read".
+  bool assigned = false;
+  copts.hooks.on_assigned = [&assigned](const std::vector<kafka::TopicPartition>& parts) {
+    if (!parts.empty()) assigned = true;
+  };
   auto consumer = kafka::Consumer::create(client, copts);
   if (!consumer) {
     spdlog::error("kafka: {}", consumer.error().message);
@@ -71,8 +77,22 @@ int run_replay(const ReplayArgs& args) {
   }
   std::uint64_t seen = 0, matched = 0;
   std::atomic<std::uint64_t> delivered{0}, failed{0};
-  auto last_record = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() - last_record < std::chrono::duration<double>(args.idle_seconds)) {
+  const auto started = std::chrono::steady_clock::now();
+  auto last_record = started;
+  constexpr auto kAssignTimeout = std::chrono::seconds(60);
+  while (true) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!assigned) {
+      if (now - started > kAssignTimeout) {
+        spdlog::error("kafka: no partition of {} assigned within {} s", cfg.kafka.topics.dlq,
+                      std::chrono::duration_cast<std::chrono::seconds>(kAssignTimeout).count());
+        (void)(*consumer)->close();
+        return 1;
+      }
+      last_record = now;
+    } else if (now - last_record >= std::chrono::duration<double>(args.idle_seconds)) {
+      break;
+    }
     kafka::Message msg = (*consumer)->poll(std::chrono::milliseconds(200));
     if (!msg) continue;
     if (auto err = msg.error()) {
@@ -143,7 +163,9 @@ void add_dlq(CLI::App& app, int& exit_code) {
   replay->add_option("--since", args->since, "Only dead letters written at or after this RFC 3339 time");
   replay->add_option("--limit", args->limit, "Replay at most this many");
   replay->add_flag("--dry-run", args->dry_run, "List what would be replayed; send nothing");
-  replay->add_option("--idle", args->idle_seconds, "Stop after this many seconds without a new dead letter")
+  replay
+      ->add_option("--idle", args->idle_seconds,
+                   "Stop after this many seconds without a new dead letter (counted from the partition assignment)")
       ->capture_default_str();
   replay->footer(
       "Examples:\n"

@@ -540,11 +540,12 @@ std::vector<KeyRow> build_schema() {
                           [](auto& c) -> auto& { return c.consumer.enrich.geoip.database; }));
   r.push_back(key<Config>("consumer.enrich.geoip.asn_database", T::String, "", "Optional ASN `.mmdb` file.",
                           [](auto& c) -> auto& { return c.consumer.enrich.geoip.asn_database; }));
-  r.push_back(key<Config>("consumer.enrich.geoip.layout", T::Enum, "geolite2",
-                          "Field layout of the database: MaxMind GeoLite2/GeoIP2 (`country.iso_code`...) or the flat "
-                          "layout of ip-location-db (`country_code`...).",
+  r.push_back(key<Config>("consumer.enrich.geoip.layout", T::Enum, "auto",
+                          "Field layout of the database: MaxMind GeoLite2/GeoIP2 (`country.iso_code`...), the flat "
+                          "layout of ip-location-db (`country_code`...), or `auto`: geolite2 when the file's "
+                          "database type names GeoLite2/GeoIP2, else flat.",
                           [](auto& c) -> auto& { return c.consumer.enrich.geoip.layout; })
-                  .values({"geolite2", "flat"}));
+                  .values({"auto", "geolite2", "flat"}));
   r.push_back(key<Config>("consumer.enrich.geoip.source_field", T::String, "client_ip",
                           "Event attribute holding the IP address.",
                           [](auto& c) -> auto& { return c.consumer.enrich.geoip.source_field; }));
