@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "kafka/producer.h"
 #include "kafka/testing.h"
 #include "process_util.h"
+#include "test_util.h"
 
 namespace lt {
 namespace {
@@ -48,23 +50,26 @@ std::string config_text(const Topics& t, const std::string& group, bool exactly_
          t.processed + ", dlq: " + t.dlq + ", alerts: " + t.alerts +
          "}\n  message_timeout: 10s\n  properties:\n    transaction.timeout.ms: \"10000\"\n"
          "consumer:\n  group_id: " + group + "\n  guarantee: " + (exactly_once ? "exactly_once" : "at_least_once") +
-         "\n  workers: 2\n  admin: {listen: \"\"}\n  enrich:\n    static: {region: it}\n";
+         "\n  workers: 2\n  admin: {listen: \"127.0.0.1:0\"}\n  enrich:\n    static: {region: it}\n";
 }
 
 // Writes `valid` events (ids returned) and `poison` undecodable records, spread
-// over `duration` so that consumers are mid-run when the test kills one.
+// over `duration`; at the halfway mark it calls `halfway` (which waits for the
+// kill), so that the second half is written while a member is gone.
 struct Written {
   std::set<std::string> ids;
   std::set<std::string> poison;
 };
 
-Written produce_input(const std::string& topic, int valid, int poison, std::chrono::milliseconds duration) {
+Written produce_input(const std::string& topic, int valid, int poison, std::chrono::milliseconds duration,
+                      const std::function<void()>& halfway) {
   auto producer = kafka::Producer::create(kafka::testing::local_config("it-consume-input"));
   EXPECT_TRUE(producer.ok());
   Written w;
   std::atomic<int> failed{0};
   const int total = valid + poison;
   const auto start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration paused{0};
   int poison_every = poison ? total / poison : 0;
   int made_poison = 0;
   for (int i = 0; i < total; ++i) {
@@ -92,13 +97,49 @@ Written produce_input(const std::string& topic, int valid, int poison, std::chro
       EXPECT_TRUE(st->retriable()) << st->message;
       std::this_thread::sleep_for(1ms);
     }
-    // Pace the input over `duration`.
-    const auto due = start + duration * (i + 1) / total;
+    if (i + 1 == total / 2) {
+      halfway();
+      paused += std::chrono::steady_clock::now() - start - duration / 2;
+    }
+    // Pace the input over `duration` (plus the time it waited at the halfway mark).
+    const auto due = start + paused + duration * (i + 1) / total;
     if (due > std::chrono::steady_clock::now()) std::this_thread::sleep_until(due);
   }
   EXPECT_FALSE((*producer)->flush(30s));
   EXPECT_EQ(failed.load(), 0);
   return w;
+}
+
+// The partitions of `topic` a consumer owns according to its log: each
+// "consume: assigned ..." adds, each "consume: revoked ..." removes (incremental
+// cooperative rebalancing logs only the changes).
+std::set<int> owned_partitions(const std::string& log, const std::string& topic) {
+  static const std::regex change(R"(consume: (assigned|revoked) (.*))");
+  const std::regex partition(it::regex_escape(topic) + R"(\[([0-9]+)\])");
+  std::set<int> owned;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (!std::regex_search(line, m, change)) continue;
+    const bool assigned = m[1] == "assigned";
+    const std::string list = m[2];
+    for (auto p = std::sregex_iterator(list.begin(), list.end(), partition); p != std::sregex_iterator(); ++p) {
+      const int n = std::stoi((*p)[1]);
+      if (assigned) owned.insert(n);
+      else owned.erase(n);
+    }
+  }
+  return owned;
+}
+
+// Events a consumer processed so far, from its /metrics (-1 when unreadable).
+double processed_by(const std::string& log_path) {
+  const int port = it::admin_port(log_path);
+  if (!port) return -1;
+  static const std::regex line(R"(\nlogtracer_consumer_events_total\{outcome="processed"\} ([0-9.eE+]+))");
+  const std::string metrics = it::http_get(port, "/metrics");
+  std::smatch m;
+  return std::regex_search(metrics, m, line) ? std::stod(m[1]) : -1;
 }
 
 // Reads a topic until `done` holds for what was read (bounded by `timeout`).
@@ -150,11 +191,36 @@ void run_group_scenario(bool exactly_once) {
   constexpr int kValid = 30'000;
   constexpr int kPoison = 300;  // 1%
   Written written;
-  std::thread input([&] { written = produce_input(t.raw, kValid, kPoison, 8s); });
-  std::this_thread::sleep_for(3s);  // scenario timing: the kill lands mid-stream (correctness never depends on it)
+  std::atomic<bool> at_halfway{false}, killed{false};
+  std::thread input([&] {
+    written = produce_input(t.raw, kValid, kPoison, 8s, [&] {
+      at_halfway = true;
+      wait_until([&] { return killed.load(); }, 90s);
+    });
+  });
+
+  // The kill lands mid-stream (the input holds at its halfway mark for it) on a
+  // member that owns partitions and has processed events.
+  std::set<int> owned;
+  double processed = 0;
+  const bool ready = wait_until(
+      [&] {
+        owned = owned_partitions(consumers[0]->output(), t.raw);
+        processed = processed_by(dir.file("consumer0.log"));
+        return !owned.empty() && processed > 0 && at_halfway.load();
+      },
+      60s, 50ms);
   consumers[0]->kill(SIGKILL);
-  std::this_thread::sleep_for(2s);
+  killed = true;
+  EXPECT_TRUE(ready) << "consumer 0 owned " << owned.size() << " partitions, processed " << processed << "\n"
+                     << consumers[0]->output().substr(0, 4000);
+
+  // The member added later takes part of the work.
   consumers.push_back(std::make_unique<Child>(args, dir.file("consumer3.log")));
+  std::set<int> added;
+  EXPECT_TRUE(wait_until([&] { return !(added = owned_partitions(consumers[3]->output(), t.raw)).empty(); }, 60s,
+                         100ms))
+      << "the added consumer never got a partition\n" << consumers[3]->output().substr(0, 4000);
   input.join();
   ASSERT_EQ(written.ids.size(), static_cast<std::size_t>(kValid));
 
@@ -191,8 +257,10 @@ void run_group_scenario(bool exactly_once) {
     EXPECT_EQ(duplicates, 0u) << "exactly_once: a read_committed reader must see each event once";
     for (const auto& [p, n] : seen.dlq) EXPECT_EQ(n, 1) << p;
   }
-  std::printf("[ verifier ] %zu events, %zu poison: missing %zu, duplicated %zu (%s)\n", written.ids.size(),
-              written.poison.size(), missing, duplicates, exactly_once ? "exactly_once" : "at_least_once");
+  std::printf("[ verifier ] %zu events, %zu poison: missing %zu, duplicated %zu (%s); consumer 0 killed owning %zu "
+              "partitions after %.0f events; the added one got %zu\n",
+              written.ids.size(), written.poison.size(), missing, duplicates,
+              exactly_once ? "exactly_once" : "at_least_once", owned.size(), processed, added.size());
   for (std::size_t i = 1; i < consumers.size(); ++i) {
     consumers[i]->kill(SIGTERM);
     EXPECT_EQ(consumers[i]->wait(30s), 0) << "SIGTERM drains and exits cleanly\n" << consumers[i]->output();
