@@ -163,7 +163,7 @@ struct FilterRule {
 struct GeoipConfig {
   std::string database;  // "" = geoip enrichment off
   std::string asn_database;
-  std::string layout;  // geolite2 | flat
+  std::string layout;  // auto | geolite2 | flat
   std::string source_field;
   bool from_message = true;
   std::string target;

@@ -140,6 +140,33 @@ TEST(ConsumeEnrich, RealGeoipDatabasesAndLookupTablesReloadedLive) {
   ASSERT_NE(gone, nullptr);
   EXPECT_EQ(gone->attribute("user.name"), nullptr) << "a row removed from the table still enriches";
 
+  // A table that no longer parses is not loaded: the last good one stays in force.
+  const int port = admin_port(log);
+  ASSERT_NE(port, 0);
+  auto reload_errors = [&] {
+    return metric_value(http_get(port, "/metrics"), "logtracer_lookup_reloads_total",
+                        "file=\"" + users + "\",result=\"error\"");
+  };
+  ASSERT_EQ(reload_errors(), 0);
+  write_by_rename(users, "user_id,name,plan\n\"u3,Broken,unterminated\n");
+  bool rejected = false;
+  const auto broken_deadline = Clock::now() + 15s;
+  for (int i = 0; !rejected && Clock::now() < broken_deadline; ++i) {
+    const std::string message = "broken table " + std::to_string(i);
+    ASSERT_TRUE(send(message, {{"user_id", "u3"}}));
+    const LogEvent* e = out.wait_for(message);
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(attr(*e, "user.name"), "Cid") << message;
+    rejected = reload_errors() >= 1;
+  }
+  ASSERT_TRUE(rejected) << "the broken table was never read";
+  ASSERT_TRUE(send("after broken", {{"user_id", "u1"}}));
+  const LogEvent* kept = out.wait_for("after broken");
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(attr(*kept, "user.name"), "Ann B") << "the last good table stays after a bad rewrite";
+  // Fixed again before the config reload, which loads every table anew.
+  write_by_rename(users, "user_id,name,plan\nu1,Ann B,enterprise\nu3,Cid,pro\n");
+
   // A config reload swaps the database: the combined IPv4+IPv6 country file, in
   // the flat layout named explicitly, under another prefix.
   const std::size_t reloads_before = occurrences(read_file(log), "config reloaded");

@@ -12,10 +12,9 @@
 #include <random>
 #include <regex>
 
+#include "consume_util.h"
 #include "core/id.h"
-#include "kafka/producer.h"
 #include "net/http_test_server.h"
-#include "test_util.h"
 
 namespace lt::it {
 namespace {
@@ -114,12 +113,6 @@ std::map<std::string, double> lag_of(const std::string& metrics, const std::stri
     out[p[1]] = std::stod((*it)[2]);
   }
   return out;
-}
-
-double counter_value(const std::string& metrics, const std::string& name) {
-  const std::regex line("\n" + name + "(\\{[^}]*\\})? ([0-9.eE+-]+)");
-  std::smatch m;
-  return std::regex_search(metrics, m, line) ? std::stod(m[2]) : -1;
 }
 
 TEST(ConsumeFlakyLookup, FailedCallsAreRetriedAndNoEventIsLost) {
@@ -230,11 +223,11 @@ TEST(ConsumeFlakyLookup, FailedCallsAreRetriedAndNoEventIsLost) {
       },
       20s, 200ms);
   EXPECT_TRUE(caught_up) << metrics;
-  EXPECT_GT(counter_value(metrics, "logtracer_consumer_retries_total"), 0) << metrics;
+  EXPECT_GT(metric_value(metrics, "logtracer_consumer_retries_total"), 0) << metrics;
   std::printf("[ verifier ] %d events: %zu processed, %zu dead-lettered, 0 missing; service failed %d calls; "
               "retries %.0f; max lag seen %.0f\n",
               kEvents, processed.size(), dead.size(), users.failed(),
-              counter_value(metrics, "logtracer_consumer_retries_total"), max_lag);
+              metric_value(metrics, "logtracer_consumer_retries_total"), max_lag);
 
   consumer.kill(SIGTERM);
   const auto status = consumer.wait_exit(30s);
