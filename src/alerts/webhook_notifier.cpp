@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "core/url_redact.h"
 #include "net/http_client.h"
 
 namespace lt::alerts {
@@ -45,14 +46,7 @@ std::optional<Error> WebhookNotifier::deliver(const AlertNotification& notificat
   auto result = post_(options_.url, headers_, body, options_.timeout);
   if (auto* error = std::get_if<Error>(&result)) {
     // The path of a webhook URL is often its secret (Slack, Teams): keep it out of logs and the alerts topic.
-    std::size_t host = options_.url.find("://");
-    std::size_t path = options_.url.find('/', host == std::string::npos ? 0 : host + 3);
-    if (path != std::string::npos && options_.url.size() - path > 1) {
-      std::string_view secret = std::string_view(options_.url).substr(path);
-      for (std::size_t at; (at = error->message.find(secret)) != std::string::npos;) {
-        error->message.replace(at, secret.size(), "/...");
-      }
-    }
+    scrub_url(error->message, options_.url, UrlSecrecy::Path);
     error->message = fmt::format("webhook '{}': {}", options_.name, error->message);
     return std::move(*error);
   }

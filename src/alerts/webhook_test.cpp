@@ -295,5 +295,22 @@ TEST(WebhookNotifier, ClassifiesStatusesAndKeepsTheUrlPathOutOfErrors) {
   EXPECT_NE(error->message.find("hooks.slack.com:443/...: timeout"), std::string::npos) << error->message;
 }
 
+TEST(WebhookNotifier, ARefusedUrlIsReportedWithoutUserinfoTokenOrPath) {
+  // validate refuses user:pass@, so only a programmatic caller gets here; the HTTP client
+  // refuses it before connecting, and its error must still not quote the credential.
+  WebhookOptions w;
+  w.name = "hook";
+  w.url = "https://hook:pw-4c1d@hooks.example/services/SECRETPATH?token=tok-77e";
+  w.timeout = Millis(200);
+  WebhookNotifier notifier(w, default_http_post());
+  auto error = notifier.deliver(AlertNotification{});
+  ASSERT_TRUE(error);
+  EXPECT_FALSE(error->retriable());
+  for (const char* secret : {"pw-4c1d", "SECRETPATH", "tok-77e", "hook:"})
+    EXPECT_EQ(error->message.find(secret), std::string::npos) << secret << ": " << error->message;
+  EXPECT_NE(error->message.find("webhook 'hook': bad URL 'https://***@hooks.example/...?token=***'"), std::string::npos)
+      << error->message;
+}
+
 }  // namespace
 }  // namespace lt::alerts

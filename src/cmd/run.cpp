@@ -91,6 +91,7 @@ int run_all(const RunArgs& args) {
     std::fprintf(stderr, "%s", loaded.report().c_str());
     return 1;
   }
+  services::log_config_warnings(loaded);
   config::Config cfg = *loaded.config;
   // kafka.brokers written in the file (not the default) puts Kafka between the stages.
   const bool with_kafka = loaded.wrote("kafka.brokers");

@@ -1,5 +1,11 @@
 #include "config/builtin_checks.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <map>
 
 namespace lt::config {
@@ -88,6 +94,11 @@ void check_sources(const Config& config, Diagnostics& diags) {
       if (s.syslog.protocol != "tls" && s.syslog.tls.enabled()) {
         diags.warning(path + ".tls", path + ": tls.* is used only with protocol: tls");
       }
+      // Syslog has no authentication of its own: TLS is the only protection, and UDP cannot have it.
+      check_exposure(s.syslog.listen, s.syslog.protocol == "tls", false, s.syslog.insecure, path,
+                     s.syslog.protocol == "udp" ? std::string("bind it to 127.0.0.1")
+                                                : std::string("use protocol: tls with tls.cert_file and tls.key_file"),
+                     diags);
       listen = s.syslog.protocol + "://" + s.syslog.listen;
     } else if (s.type == "http") {
       check_tls_pair(s.http.tls, path + ".tls", diags);
@@ -136,7 +147,54 @@ void check_admin(const Config& config, Diagnostics& diags) {
   }
 }
 
+void check_readable(const std::string& file, const std::string& path, Diagnostics& diags) {
+  if (file.empty()) return;
+  std::string why;
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    why = std::strerror(errno);
+  } else {
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) why = "is a directory";
+    ::close(fd);
+  }
+  if (why.empty()) return;
+  std::string hint = file.front() == '/' ? "" : " (relative to the current directory, as for the service)";
+  diags.error(path, path + ": cannot read '" + file + "': " + why + hint +
+                        "; to check a config meant for another machine or a container, use --no-file-checks");
+}
+
+void check_tls_files(const TlsFiles& tls, const std::string& path, Diagnostics& diags) {
+  check_readable(tls.cert_file, path + ".cert_file", diags);
+  check_readable(tls.key_file, path + ".key_file", diags);
+}
+
 }  // namespace
+
+void check_referenced_files(const Config& config, Diagnostics& diags) {
+  const auto& sec = config.kafka.security;
+  if (sec.protocol == "ssl" || sec.protocol == "sasl_ssl") {
+    check_readable(sec.ca_file, "kafka.security.ca_file", diags);
+    check_readable(sec.cert_file, "kafka.security.cert_file", diags);
+    check_readable(sec.key_file, "kafka.security.key_file", diags);
+  }
+  const auto& sources = config.producer.sources;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const auto& s = sources[i];
+    const std::string path = "producer.sources[" + std::to_string(i) + "].tls";
+    if (s.type == "syslog" && s.syslog.protocol == "tls") check_tls_files(s.syslog.tls, path, diags);
+    if (s.type == "http") check_tls_files(s.http.tls, path, diags);
+  }
+  check_tls_files(config.producer.admin.tls, "producer.admin.tls", diags);
+  check_tls_files(config.consumer.admin.tls, "consumer.admin.tls", diags);
+  check_tls_files(config.dashboard.tls, "dashboard.tls", diags);
+  const auto& geoip = config.consumer.enrich.geoip;
+  check_readable(geoip.database, "consumer.enrich.geoip.database", diags);
+  if (!geoip.database.empty()) check_readable(geoip.asn_database, "consumer.enrich.geoip.asn_database", diags);
+  const auto& tables = config.consumer.enrich.lookup;
+  for (std::size_t i = 0; i < tables.size(); ++i)
+    check_readable(tables[i].file, "consumer.enrich.lookup[" + std::to_string(i) + "].file", diags);
+}
 
 std::vector<Validator> builtin_checks() {
   return {check_kafka_security, check_sources, check_consumer, check_dashboard, check_admin};

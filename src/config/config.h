@@ -106,6 +106,7 @@ struct SyslogSettings {
   std::string framing;  // auto | octet_counting | newline
   std::uint64_t max_message_bytes = 0;
   TlsFiles tls;
+  bool insecure = false;  // allows a non-loopback listen without TLS
 
   bool operator==(const SyslogSettings&) const = default;
 };
@@ -185,6 +186,7 @@ struct LookupTable {
 struct HttpLookupConfig {
   std::string url;  // "" = off
   std::string key_field;
+  StringMap headers;  // credentials go here, not into the URL
   Duration timeout{0};
   std::uint64_t cache_size = 0;
   Duration cache_ttl{0};

@@ -4,6 +4,7 @@
 
 #include "config/load.h"
 #include "core/secret_names.h"
+#include "core/url_redact.h"
 #include "config/schema.h"
 
 namespace lt::config {
@@ -22,7 +23,8 @@ std::string escaped(const std::string& text) {
 }
 
 std::string shown(const KeyRow& row, const std::string& text) {
-  return row.secret && !text.empty() ? std::string(kMask) : escaped(text);
+  if (row.secret && !text.empty()) return kMask;
+  return escaped(row.url ? redact_url(text, *row.url) : text);
 }
 
 void emit_value(YAML::Emitter& out, const KeyRow& row, const Value& value) {

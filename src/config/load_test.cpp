@@ -356,6 +356,42 @@ consumer:
   EXPECT_THAT(all[0], HasSubstr("consumer.alerts[2].threshold: only valid when type is threshold"));
 }
 
+TEST(Load, UrlsAreDumpedWithoutTheirCredentials) {
+  auto result = load(R"(
+consumer:
+  enrich:
+    http_lookup:
+      url: "https://lookup.example/users/{key}?token=tok-lookup-1"
+      headers: {Authorization: "Bearer hdr-secret-2"}
+  notifiers:
+    webhooks:
+      - name: slack
+        url: https://hooks.slack.com/services/T000/B000/SLACKPATH3
+        format: slack
+)");
+  ASSERT_TRUE(result.ok()) << result.report();
+  EXPECT_EQ(result.config->consumer.enrich.http_lookup.headers.at("Authorization"), "Bearer hdr-secret-2");
+  const std::string dump = dump_yaml(*result.config);
+  for (const char* secret : {"tok-lookup-1", "hdr-secret-2", "SLACKPATH3"})
+    EXPECT_THAT(dump, ::testing::Not(HasSubstr(secret))) << dump;
+  EXPECT_THAT(dump, HasSubstr("https://lookup.example/users/{key}?token=***"));
+  EXPECT_THAT(dump, HasSubstr("https://hooks.slack.com/..."));
+}
+
+TEST(Load, UserinfoInAUrlIsRefusedWithoutEchoingIt) {
+  auto lookup = load("consumer:\n  enrich:\n    http_lookup:\n      url: https://svc:S3cretPw@lookup.example/{key}\n");
+  EXPECT_FALSE(lookup.ok());
+  ASSERT_EQ(lookup.diagnostics.size(), 1u) << lookup.report();
+  EXPECT_EQ(lookup.diagnostics[0].line, 4);
+  EXPECT_THAT(lookup.diagnostics[0].message, HasSubstr("must not carry a user name or password"));
+  EXPECT_THAT(lookup.diagnostics[0].message, HasSubstr("headers"));
+  EXPECT_THAT(lookup.report(), ::testing::Not(HasSubstr("S3cretPw")));
+  auto hook = load("consumer:\n  notifiers:\n    webhooks:\n      - name: h\n        url: http://u:hookPw@h/x\n");
+  EXPECT_FALSE(hook.ok());
+  EXPECT_THAT(hook.report(), HasSubstr("test.yaml:5:"));
+  EXPECT_THAT(hook.report(), ::testing::Not(HasSubstr("hookPw")));
+}
+
 TEST(Load, ExposedListenerNeedsProtectionOrInsecure) {
   auto exposed = load("dashboard:\n  listen: 0.0.0.0:8080\n");
   ASSERT_EQ(exposed.diagnostics.size(), 1u);
@@ -371,6 +407,35 @@ TEST(Load, ExposedListenerNeedsProtectionOrInsecure) {
   EXPECT_TRUE(ingest.ok()) << ingest.report();
   ASSERT_EQ(ingest.diagnostics.size(), 1u) << ingest.report();
   EXPECT_THAT(ingest.diagnostics[0].message, HasSubstr("producer.sources[0].listen: 0.0.0.0:9000 is reachable"));
+}
+
+TEST(Load, ExposedSyslogListenerNeedsTlsOrInsecure) {
+  const std::string head = "producer:\n  sources:\n    - name: sys\n      type: syslog\n";
+  for (std::string protocol : {"udp", "tcp"}) {
+    auto exposed = load(head + "      protocol: " + protocol + "\n      listen: 0.0.0.0:5514\n");
+    EXPECT_FALSE(exposed.ok()) << protocol;
+    ASSERT_EQ(exposed.diagnostics.size(), 1u) << exposed.report();
+    EXPECT_EQ(exposed.diagnostics[0].line, 6);
+    EXPECT_THAT(exposed.diagnostics[0].message,
+                HasSubstr("producer.sources[0].listen: 0.0.0.0:5514 is reachable from other machines without TLS"));
+    EXPECT_THAT(exposed.diagnostics[0].message, HasSubstr("insecure: true"));
+    auto insecure = load(head + "      protocol: " + protocol + "\n      listen: 0.0.0.0:5514\n      insecure: true\n");
+    EXPECT_TRUE(insecure.ok()) << insecure.report();
+    ASSERT_EQ(insecure.diagnostics.size(), 1u) << "allowed, but not silently";
+    EXPECT_EQ(insecure.diagnostics[0].severity, Severity::Warning);
+    EXPECT_TRUE(insecure.config->producer.sources[0].syslog.insecure);
+  }
+  // TLS protects the transport; with no sender authentication it is still worth a warning.
+  auto tls = load(head + "      protocol: tls\n      listen: 0.0.0.0:6514\n      tls:\n        cert_file: /c.pem\n"
+                         "        key_file: /k.pem\n");
+  EXPECT_TRUE(tls.ok()) << tls.report();
+  ASSERT_EQ(tls.diagnostics.size(), 1u) << tls.report();
+  EXPECT_EQ(tls.diagnostics[0].severity, Severity::Warning);
+  EXPECT_THAT(tls.diagnostics[0].message, HasSubstr("without authentication"));
+  EXPECT_TRUE(load(head + "      listen: 127.0.0.1:5514\n").diagnostics.empty()) << "loopback is fine";
+  auto wrong_type = load("producer:\n  sources:\n    - name: f\n      type: file\n      paths: [/x]\n"
+                         "      insecure: true\n");
+  EXPECT_FALSE(wrong_type.ok()) << "insecure belongs to listeners only";
 }
 
 TEST(Load, ExposedAdminListenerNeedsTokenTlsOrInsecure) {

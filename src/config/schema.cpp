@@ -176,8 +176,14 @@ std::string check_non_empty(const Value& value) {
 
 std::string check_url_or_empty(const Value& value) {
   const auto& url = std::get<std::string>(value);
-  if (url.empty() || url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0) return {};
-  return "must start with http:// or https://";
+  if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+    return "must start with http:// or https://";
+  // Refused rather than warned about: the HTTP client refuses them too, and a password in a URL
+  // ends up in shell history, proxies' logs and error messages.
+  if (url_has_userinfo(url))
+    return "must not carry a user name or password (user:pass@); put the credential in `headers` "
+           "(e.g. Authorization) from ${ENV} or file:";
+  return {};
 }
 
 std::string check_url(const Value& value) {
@@ -464,6 +470,11 @@ std::vector<KeyRow> build_schema() {
                      [](auto& s) -> auto& { return s.syslog.max_message_bytes; })
                   .when("type", syslog)
                   .range(480, 16.0 * 1024 * 1024));
+  r.push_back(key<S>(src + "insecure", T::Bool, "false",
+                     "Allow a non-loopback syslog `listen` without TLS (the only way for `udp` and `tcp`); "
+                     "syslog has no authentication, so even `protocol: tls` there is logged as a warning.",
+                     [](auto& s) -> auto& { return s.syslog.insecure; })
+                  .when("type", syslog));
   r.push_back(section<S>(src + "tls", "TLS of the syslog (`protocol: tls`) or http listener.")
                   .when("type", {"syslog", "http"}));
   add_tls_rows<S>(r, src + "tls", Condition{"type", syslog}, [](auto& s) -> auto& { return s.syslog.tls; },
@@ -601,7 +612,12 @@ std::vector<KeyRow> build_schema() {
   r.push_back(key<Config>("consumer.enrich.http_lookup.url", T::String, "",
                           "URL template, `{key}` replaced by the URL-encoded value (\"\" = off).",
                           [](auto& c) -> auto& { return c.consumer.enrich.http_lookup.url; })
-                  .checked(check_url_or_empty));
+                  .checked(check_url_or_empty)
+                  .is_url(UrlSecrecy::Query));
+  r.push_back(key<Config>("consumer.enrich.http_lookup.headers", T::StringMap, "",
+                          "Extra request headers (e.g. `Authorization`), values from ${ENV} or file:.",
+                          [](auto& c) -> auto& { return c.consumer.enrich.http_lookup.headers; })
+                  .is_secret());
   r.push_back(key<Config>("consumer.enrich.http_lookup.key_field", T::String, "user_id",
                           "Event attribute whose value is looked up.",
                           [](auto& c) -> auto& { return c.consumer.enrich.http_lookup.key_field; }));
@@ -731,9 +747,12 @@ std::vector<KeyRow> build_schema() {
                   .is_required()
                   .is_unique()
                   .checked(check_non_empty));
-  r.push_back(key<W>(wh + "url", T::String, "", "Endpoint URL.", [](auto& w) -> auto& { return w.url; })
+  r.push_back(key<W>(wh + "url", T::String, "",
+                     "Endpoint URL. Its path and query are treated as secret (printed as `/...`, `?k=***`).",
+                     [](auto& w) -> auto& { return w.url; })
                   .is_required()
-                  .checked(check_url));
+                  .checked(check_url)
+                  .is_url(UrlSecrecy::Path));
   r.push_back(key<W>(wh + "format", T::Enum, "json", "Payload: logtracer JSON or a Slack-compatible message.",
                      [](auto& w) -> auto& { return w.format; })
                   .values({"json", "slack"}));

@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "config/value.h"
+#include "core/url_redact.h"
 
 namespace lt::config {
 
@@ -37,6 +38,7 @@ struct KeyRow {
   std::vector<std::string> enum_values;  // canonical spellings; matching is case-insensitive
   std::optional<double> min, max;        // base units: milliseconds for durations, bytes for sizes
   bool secret = false;                   // never printed; accepts "file:/path"
+  std::optional<UrlSecrecy> url;         // a URL: printed with its credentials masked
   bool required = false;
   bool unique = false;  // within its list: no two items share the value
   std::optional<Condition> only_when;
@@ -68,6 +70,10 @@ struct KeyRow {
   }
   KeyRow&& is_secret() && {
     secret = true;
+    return std::move(*this);
+  }
+  KeyRow&& is_url(UrlSecrecy secrecy) && {
+    url = secrecy;
     return std::move(*this);
   }
   KeyRow&& is_required() && {

@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/url_redact.h"
+
 namespace lt::net {
 
 namespace beast = boost::beast;
@@ -49,7 +51,7 @@ Error connect_error(const error_code& ec, const Url& u, const char* phase) {
 }
 
 Error exchange_error(const error_code& ec, const Url& u) {
-  std::string msg = "request to " + where(u) + u.target + ": " + ec.message();
+  std::string msg = "request to " + redact_url(where(u) + u.target) + ": " + ec.message();
   if (ec == beast::error::timeout) return Error::transient("http.timeout", std::move(msg));
   if (ec == http::error::body_limit) return Error::permanent("http.body_too_large", std::move(msg));
   if (ec.category() == make_error_code(http::error::bad_version).category() && ec != http::error::end_of_stream)
@@ -67,7 +69,7 @@ std::string_view HttpResponse::header(std::string_view name) const noexcept {
 
 std::variant<Url, Error> Url::parse(std::string_view text) {
   auto bad = [&](const std::string& why) {
-    return Error::permanent("http.bad_url", "bad URL '" + std::string(text) + "': " + why);
+    return Error::permanent("http.bad_url", "bad URL '" + redact_url(text) + "': " + why);
   };
   Url u;
   const auto sep = text.find("://");

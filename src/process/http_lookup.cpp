@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "core/url_redact.h"
 #include "net/http_server.h"  // percent_encode
 #include "process/json_attributes.h"
 
@@ -61,7 +62,7 @@ std::variant<std::unique_ptr<HttpLookup>, Error> HttpLookup::create(HttpLookupOp
                                                                     MetricsRegistry& metrics) {
   const auto at = options.url.find("{key}");
   if (at == std::string::npos)
-    return Error::permanent("http_lookup.url", "http_lookup url '" + options.url + "' has no {key} placeholder");
+    return Error::permanent("http_lookup.url", "http_lookup url '" + redact_url(options.url) + "' has no {key} placeholder");
   std::string probe = options.url;
   probe.replace(at, 5, "k");
   if (auto parsed = net::Url::parse(probe); std::holds_alternative<Error>(parsed))

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include <spdlog/spdlog.h>
+
 #include "config/load.h"
 
 namespace lt::services {
@@ -14,7 +16,13 @@ std::optional<config::Config> load_config_or_report(const std::string& path) {
     std::fprintf(stderr, "%s", loaded.report().c_str());
     return std::nullopt;
   }
+  log_config_warnings(loaded);
   return *loaded.config;
+}
+
+void log_config_warnings(const config::LoadResult& loaded) {
+  for (const auto& d : loaded.diagnostics)
+    if (d.severity == config::Severity::Warning) spdlog::warn("config: {}", d.to_string());
 }
 
 kafka::ClientConfig kafka_client(const config::KafkaConfig& kafka) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/load.h"
 #include "core/error.h"
 #include "kafka/client_config.h"
 #include "kafka/producer.h"
@@ -17,8 +18,12 @@
 namespace lt::services {
 
 // The config at `path`, or the defaults when `path` is empty; nullopt after
-// printing every diagnostic (FILE:LINE:COL) to stderr.
+// printing every diagnostic (FILE:LINE:COL) to stderr. Warnings of a valid config are logged.
 std::optional<config::Config> load_config_or_report(const std::string& path);
+
+// Logs each warning of a config that loaded (an `insecure: true` listener, a token sent
+// without TLS...): the person starting or reloading a service sees them, not only `validate`.
+void log_config_warnings(const config::LoadResult& loaded);
 
 kafka::ClientConfig kafka_client(const config::KafkaConfig& kafka);
 kafka::ProducerOptions kafka_producer(const config::KafkaConfig& kafka, const config::ProducerConfig* producer);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/metrics.h"
+#include "services/config_map.h"
 
 namespace lt::services {
 
@@ -19,6 +20,7 @@ std::shared_ptr<config::ConfigWatcher> watch_config(const std::string& path, Sig
           spdlog::error("config reload rejected, the running config stays:\n{}", result.report());
           return;
         }
+        log_config_warnings(result);
         if (auto err = apply(*result.config)) {
           failed.inc();
           spdlog::error("config reload rejected, the running config stays: {}", err->message);

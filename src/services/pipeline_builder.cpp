@@ -68,6 +68,7 @@ std::variant<std::shared_ptr<const Pipeline>, Error> build_pipeline(const config
     HttpLookupOptions o;
     o.url = h.url;
     o.key_field = h.key_field;
+    for (const auto& [name, value] : h.headers) o.headers.push_back({name, value});
     o.timeout = h.timeout;
     o.cache_size = h.cache_size;
     o.cache_ttl = h.cache_ttl;

@@ -5,9 +5,14 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <regex>
+#include <thread>
 
 #include "test_util.h"
 
@@ -24,10 +29,15 @@ const std::string kIngestToken = "ingestTok-44aa1093";   // file:
 const std::string kIngestToken2 = "ingestTok-reloaded-5b6c";  // file:, after a reload
 const std::string kWebhookToken = "whk-5e6f7081ab";      // ${LT_IT_S_WEBHOOK}
 const std::string kPropertyPassword = "propPw-0d9e8f7a";  // ${LT_IT_S_PROP} in kafka.properties
+// Credentials inside URLs: user:pass@, a query value, a Slack-style secret path.
+const std::string kUrlPassword = "S3cretLookupPw-61c2";    // https://svc:...@
+const std::string kUrlToken = "urlTok-9a8b7c6d";           // ?token=...
+const std::string kSlackPath = "B0SLACK/xoxSecretPath42";  // https://hooks.slack.com/services/T0/...
 
 const std::vector<std::string>& all_secrets() {
-  static const std::vector<std::string> v = {kKafkaPassword, kKeyPassword,  kDashToken,       kIngestToken,
-                                             kIngestToken2,  kWebhookToken, kPropertyPassword};
+  static const std::vector<std::string> v = {kKafkaPassword, kKeyPassword,      kDashToken, kIngestToken,
+                                             kIngestToken2,  kWebhookToken,     kPropertyPassword, kUrlPassword,
+                                             kUrlToken,      "xoxSecretPath42"};
   return v;
 }
 
@@ -58,6 +68,8 @@ class SecretsTest : public ::testing::Test {
     ::setenv("LT_IT_S_DASH", kDashToken.c_str(), 1);
     ::setenv("LT_IT_S_WEBHOOK", kWebhookToken.c_str(), 1);
     ::setenv("LT_IT_S_PROP", kPropertyPassword.c_str(), 1);
+    ::setenv("LT_IT_S_URL_PW", kUrlPassword.c_str(), 1);
+    ::setenv("LT_IT_S_URL_TOKEN", kUrlToken.c_str(), 1);
     write_file(dir.file("key_password"), kKeyPassword + "\n");
     write_file(dir.file("ingest_token"), kIngestToken + "\n");
     write_file(dir.file("ingest_token2"), kIngestToken2 + "\n");
@@ -202,6 +214,134 @@ TEST_F(SecretsTest, ProduceWithSaslLogsNeitherTheSecretsNorLibrdkafkaConfig) {
   child.kill(SIGTERM);
   child.wait_exit(30s);
   expect_no_secret("produce log", read_file(log));
+}
+
+// A webhook receiver that accepts each connection and closes it unanswered: every delivery
+// fails with an error about the request, the kind of message that would quote the URL.
+class HangUpServer {
+ public:
+  HangUpServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd_, 16) != 0) return;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c < 0) continue;
+        ++accepted_;
+        ::close(c);
+      }
+    });
+  }
+  ~HangUpServer() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    if (thread_.joinable()) thread_.join();
+  }
+  int port() const { return port_; }
+  int accepted() const { return accepted_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
+
+TEST_F(SecretsTest, ValidatePrintShowsUrlsWithoutTheirCredentials) {
+  write_file(dir.file("urls.yaml"),
+             "consumer:\n"
+             "  enrich:\n"
+             "    http_lookup:\n"
+             "      url: \"https://lookup.example/users/{key}?token=${LT_IT_S_URL_TOKEN}&v=1\"\n"
+             "      headers:\n"
+             "        Authorization: \"Basic ${LT_IT_S_URL_PW}\"\n"
+             "  notifiers:\n"
+             "    webhooks:\n"
+             "      - name: slack\n"
+             "        url: https://hooks.slack.com/services/T0/" + kSlackPath + "\n"
+             "        format: slack\n"
+             "      - name: tokened\n"
+             "        url: \"http://127.0.0.1:9/alerts?token=${LT_IT_S_URL_TOKEN}\"\n");
+  const auto r = run("validate --print " + dir.file("urls.yaml"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("https://lookup.example/users/{key}?token=***&v=***"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("https://hooks.slack.com/..."), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("http://127.0.0.1:9/...?token=***"), std::string::npos) << r.output;
+  expect_no_secret("validate --print", r.output);
+}
+
+TEST_F(SecretsTest, UserinfoInUrlsIsRefusedWithoutQuotingItByValidateAndConsume) {
+  const std::string cfg = dir.file("userinfo.yaml");
+  write_file(cfg,
+             "kafka:\n  brokers: 127.0.0.1:19699\n"
+             "consumer:\n"
+             "  enrich:\n"
+             "    http_lookup:\n"
+             "      url: \"https://svc:${LT_IT_S_URL_PW}@lookup.example/k/{key}?token=${LT_IT_S_URL_TOKEN}\"\n"
+             "  notifiers:\n"
+             "    webhooks:\n"
+             "      - name: hook\n"
+             "        url: \"https://hook:${LT_IT_S_URL_PW}@hooks.slack.com/services/T0/" + kSlackPath + "\"\n");
+  const auto v = run("validate " + cfg);
+  EXPECT_EQ(v.status, 1) << v.output;
+  EXPECT_NE(v.output.find(cfg + ":6:"), std::string::npos) << v.output;
+  EXPECT_NE(v.output.find(cfg + ":10:"), std::string::npos) << v.output;
+  EXPECT_NE(v.output.find("must not carry a user name or password"), std::string::npos) << v.output;
+  expect_no_secret("validate errors", v.output);
+  // The service refuses it the same way, before it connects to anything.
+  const auto c = run("consume --config " + cfg);
+  EXPECT_EQ(c.status, 1) << c.output;
+  EXPECT_NE(c.output.find("must not carry a user name or password"), std::string::npos) << c.output;
+  expect_no_secret("consume log", c.output);
+}
+
+TEST_F(SecretsTest, FailedWebhookDeliveriesNameNeitherTheTokenNorTheSecretPath) {
+  HangUpServer receiver;
+  ASSERT_GT(receiver.port(), 0);
+  const std::string cfg = dir.file("alerts.yaml");
+  // Embedded `run` (no brokers): the same AlertRunner, dispatcher and webhook notifier as `consume`.
+  write_file(cfg,
+             "producer:\n"
+             "  checkpoint_dir: " + dir.file("ckpt") + "\n"
+             "  sources:\n"
+             "    - name: gen\n"
+             "      type: generator\n"
+             "      rate: 50\n"
+             "consumer:\n"
+             "  alerts:\n"
+             "    - name: any-event\n"
+             "      type: pattern\n"
+             "      query: \"level>=DEBUG\"\n"
+             "  notifiers:\n"
+             "    webhooks:\n"
+             "      - name: hook\n"
+             "        url: \"http://127.0.0.1:" + std::to_string(receiver.port()) + "/services/T0/" + kSlackPath +
+                 "?token=${LT_IT_S_URL_TOKEN}\"\n"
+             "        max_attempts: 1\n"
+             "        timeout: 2s\n"
+             "dashboard:\n"
+             "  listen: 127.0.0.1:0\n");
+  const std::string log = dir.file("alerts.log");
+  Child child({"run", "--config", cfg}, log);
+  ASSERT_TRUE(kafka::testing::wait_until(
+      [&] { return read_file(log).find("NOT DELIVERED to hook") != std::string::npos || !child.alive(); }, 30s))
+      << read_file(log);
+  EXPECT_GT(receiver.accepted(), 0);
+  const std::string text = read_file(log);
+  EXPECT_NE(text.find("webhook 'hook'"), std::string::npos) << text;
+  // The host stays readable, so the operator knows which receiver failed.
+  EXPECT_NE(text.find("127.0.0.1:" + std::to_string(receiver.port())), std::string::npos) << text;
+  child.kill(SIGTERM);
+  child.wait_exit(20s);
+  expect_no_secret("run log with failed webhook deliveries", read_file(log));
 }
 
 }  // namespace

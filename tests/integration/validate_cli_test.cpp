@@ -18,9 +18,9 @@ struct Run {
   std::string output;  // stdout and stderr
 };
 
-Run run(const std::string& args) {
+Run run(const std::string& args, const std::string& cwd = ".") {
   Run result;
-  std::string command = std::string(LT_BINARY) + " " + args + " 2>&1";
+  std::string command = "cd '" + cwd + "' && " + std::string(LT_BINARY) + " " + args + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
   std::array<char, 4096> buffer{};
@@ -55,11 +55,51 @@ TEST(ValidateCli, ThreeMistakesGiveThreePositionedErrorsAndExitOne) {
 
 TEST(ValidateCli, ExampleConfigsAreOk) {
   std::string dir = std::string(LT_SOURCE_DIR) + "/config/";
+  // Their relative paths (GeoIP database, users table) are relative to the checkout, where README's commands run.
   auto result = run("validate " + dir + "demo.yaml " + dir + "producer.yaml " + dir + "consumer.yaml " + dir +
-                    "dashboard.yaml");
+                    "dashboard.yaml", LT_SOURCE_DIR);
   EXPECT_EQ(result.status, 0) << result.output;
   EXPECT_THAT(result.output, ::testing::HasSubstr(dir + "demo.yaml: ok\n"));
   EXPECT_THAT(result.output, ::testing::HasSubstr(dir + "dashboard.yaml: ok\n"));
+}
+
+TEST(ValidateCli, FilesTheConfigReadsMustExistUnlessToldOtherwise) {
+  const auto dir = std::filesystem::temp_directory_path() / ("lt_validate_f_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "users.csv") << "user_id,name\nu1,Ann\n";
+  const auto path = dir / "consumer.yaml";
+  std::ofstream(path) << "consumer:\n"
+                         "  enrich:\n"
+                         "    geoip:\n"
+                         "      database: /nonexistent/GeoLite2-City.mmdb\n"
+                         "    lookup:\n"
+                         "      - name: users\n"
+                         "        file: users.csv\n"
+                         "dashboard:\n"
+                         "  tls:\n"
+                         "    cert_file: " << dir.string() << "\n"   // a directory, not a file
+                         "    key_file: " << (dir / "users.csv").string() << "\n";
+  // From another directory the relative users.csv is not found either: it is read from where the service runs.
+  auto elsewhere = run("validate " + path.string(), "/");
+  EXPECT_EQ(elsewhere.status, 1) << elsewhere.output;
+  EXPECT_THAT(elsewhere.output,
+              ::testing::HasSubstr(path.string() + ":4:17: error: consumer.enrich.geoip.database: cannot read "
+                                                   "'/nonexistent/GeoLite2-City.mmdb': No such file or directory"));
+  EXPECT_THAT(elsewhere.output, ::testing::HasSubstr(path.string() + ":7:15: error: consumer.enrich.lookup[0].file: "
+                                                                     "cannot read 'users.csv'"));
+  EXPECT_THAT(elsewhere.output, ::testing::HasSubstr("relative to the current directory"));
+  EXPECT_THAT(elsewhere.output, ::testing::HasSubstr(":10:16: error: dashboard.tls.cert_file: cannot read '" +
+                                                     dir.string() + "': is a directory"));
+  EXPECT_THAT(elsewhere.output, ::testing::HasSubstr("--no-file-checks"));
+  EXPECT_THAT(elsewhere.output, ::testing::Not(::testing::HasSubstr("key_file: cannot read")));
+
+  auto here = run("validate " + path.string(), dir.string());
+  EXPECT_EQ(here.status, 1) << here.output;
+  EXPECT_THAT(here.output, ::testing::Not(::testing::HasSubstr("users.csv")));
+
+  auto skipped = run("validate --no-file-checks " + path.string(), "/");
+  EXPECT_EQ(skipped.status, 0) << skipped.output;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ValidateCli, PrintMasksSecrets) {
