@@ -86,6 +86,11 @@ std::variant<std::vector<FileCheckpoint>, Error> CheckpointStore::load() const {
   return out;
 }
 
+bool CheckpointStore::exists() const {
+  struct stat st {};
+  return ::stat(path_.c_str(), &st) == 0;
+}
+
 std::optional<Error> CheckpointStore::save(const std::vector<FileCheckpoint>& entries) const {
   std::string json = "{\"version\":1,\"files\":[";
   bool first = true;

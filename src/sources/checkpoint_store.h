@@ -28,6 +28,8 @@ class CheckpointStore {
   // A missing file is an empty list; a corrupt one is an error (never guessed:
   // guessing would re-send or skip lines).
   std::variant<std::vector<FileCheckpoint>, Error> load() const;
+  // True when a checkpoint was ever saved (even an empty one): the source ran before.
+  bool exists() const;
   // Writes a temporary file and renames it over the old one, without fsync: the
   // page cache outlives a killed process, so after kill -9 the file holds either
   // the old or the new checkpoint, and saving costs no disk flush (it follows

@@ -1,6 +1,7 @@
 #include "sources/file_tail.h"
 
 #include <fcntl.h>
+#include <dirent.h>
 #include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,7 +34,24 @@ struct FileTailSource::TailedFile {
   std::optional<parsers::MultilineAssembler> joiner;  // only with a multiline_start pattern
   bool matched = true;  // found by the last rescan; false once rotated away or deleted
   Clock::time_point last_data = Clock::now();
+  // The file's first bytes (up to kFingerprintBytes) as last seen: a truncation
+  // followed by more writes than before, between two polls, leaves the size
+  // larger than our offset, but not the first bytes.
+  std::uint64_t fingerprint = 0;
+  std::size_t fingerprint_len = 0;
+  std::int64_t seen_size = -1;
+  struct timespec seen_mtime {};
 };
+
+namespace {
+constexpr std::size_t kFingerprintBytes = 1024;
+
+std::uint64_t fnv1a(std::string_view bytes) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+}  // namespace
 
 struct FileTailSource::SaveSignal {
   std::atomic<bool> pending{false};
@@ -56,7 +74,14 @@ struct FileTailSource::SaveSignal {
 };
 
 FileTailSource::FileTailSource(SourceOptions common, FileOptions options, ParserFactory parsers)
-    : Source(std::move(common)), file_(std::move(options)), parsers_(std::move(parsers)) {
+    : Source(std::move(common)),
+      file_(std::move(options)),
+      parsers_(std::move(parsers)),
+      unmatched_checkpoints_(MetricsRegistry::global().counter(
+          "logtracer_file_checkpoints_unmatched_total",
+          "Checkpointed files found at startup neither under the source's paths nor rotated in their directory "
+          "(any unread tail of theirs is lost).",
+          {{"source", options_.name}})) {
   if (file_.read_block_bytes < 4096) file_.read_block_bytes = 4096;
 }
 
@@ -72,6 +97,7 @@ std::optional<Error> FileTailSource::start(EventSink& sink) {
   }
   if (!file_.checkpoint_dir.empty()) {
     store_ = std::make_unique<CheckpointStore>(file_.checkpoint_dir, name());
+    resumed_ = store_->exists();
     auto loaded = store_->load();
     if (auto* err = std::get_if<Error>(&loaded)) return *err;
     restored_ = std::get<std::vector<FileCheckpoint>>(std::move(loaded));
@@ -82,6 +108,13 @@ std::optional<Error> FileTailSource::start(EventSink& sink) {
   sink_ = &sink;
   buffer_.resize(file_.read_block_bytes);
   rescan(true);  // "start at end" means the end as of now, not whenever the thread runs
+  resume_rotated();
+  // The checkpoint file marks "not the first run" (see rescan), even while it lists no file.
+  if (store_ && !resumed_) {
+    last_saved_ = positions();
+    if (auto err = store_->save(last_saved_)) spdlog::error("source {}: {}", name(), err->message);
+    unsynced_ = true;
+  }
   started_ = true;
   thread_ = named_thread("lt-file-", name(), [this] { run(); });
   // On its own thread, so neither the reading thread nor the acknowledging one
@@ -101,12 +134,15 @@ void FileTailSource::stop(std::chrono::milliseconds drain) {
   for (auto& f : files_) wait_committed(*f->tracker, f->sent_end.load(), deadline);
   save_checkpoint();
   sync_checkpoint();
+  const bool acked = fully_acknowledged();
   std::lock_guard lock(files_mu_);
+  acked_at_stop_ = acked;  // what fully_acknowledged() reports once the files are closed
   files_.clear();
 }
 
 bool FileTailSource::fully_acknowledged() const {
   std::lock_guard lock(files_mu_);
+  if (!acked_at_stop_) return false;
   for (const auto& f : files_)
     if (f->tracker->failed() || f->tracker->committed() < f->sent_end.load()) return false;
   return true;
@@ -164,27 +200,13 @@ void FileTailSource::rescan(bool initial) {
           (*it)->matched = true;
           continue;
         }
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-          spdlog::warn("source {}: cannot open {}: {}", name(), path, std::strerror(errno));
-          continue;
-        }
         struct stat fst {};
-        if (::fstat(fd, &fst) != 0 || fst.st_ino != st.st_ino || fst.st_dev != st.st_dev) {
-          ::close(fd);  // replaced between stat and open: the next rescan sees the new one
-          continue;
-        }
-        auto f = std::make_unique<TailedFile>(options_.max_line_bytes);
-        if (!options_.multiline_start.empty()) {
-          auto made = parsers::MultilineAssembler::make(options_.multiline_start, options_.max_line_bytes);
-          if (auto* m = std::get_if<parsers::MultilineAssembler>(&made)) f->joiner.emplace(std::move(*m));
-        }
-        f->fd = fd;
-        f->device = key.first;
-        f->inode = key.second;
-        f->path = path;
-        f->label = "file:" + path;
-        std::int64_t start = (initial && !file_.start_at_beginning) ? fst.st_size : 0;
+        const int fd = open_same(path, key, fst);
+        if (fd < 0) continue;
+        // With checkpoint state this is not the first run, so a file never seen
+        // appeared while we were away (e.g. the app.log that rotation created):
+        // all of it is new. start_at applies only to a source's very first run.
+        std::int64_t start = (initial && !file_.start_at_beginning && !resumed_) ? fst.st_size : 0;
         auto ck = std::find_if(restored_.begin(), restored_.end(),
                                [&](const FileCheckpoint& c) { return c.device == key.first && c.inode == key.second; });
         if (ck != restored_.end()) {
@@ -192,13 +214,7 @@ void FileTailSource::rescan(bool initial) {
           start = ck->offset <= fst.st_size ? ck->offset : 0;
           restored_.erase(ck);
         }
-        f->read_offset = start;
-        f->sent_end = start;
-        f->tracker = std::make_shared<AckTracker>(options_.ack_window, start);
-        if (save_signal_) f->tracker->on_advance([signal = save_signal_] { signal->notify(); });
-        spdlog::info("source {}: tailing {} from offset {}", name(), path, start);
-        std::lock_guard lock(files_mu_);
-        files_.push_back(std::move(f));
+        add_file(fd, key, path, start, true);
       }
     }
     globfree(&g);
@@ -207,6 +223,98 @@ void FileTailSource::rescan(bool initial) {
     const auto key = std::make_pair(f->device, f->inode);
     if (std::find(seen.begin(), seen.end(), key) == seen.end()) f->matched = false;
   }
+}
+
+int FileTailSource::open_same(const std::string& path, std::pair<std::uint64_t, std::uint64_t> key,
+                              struct stat& st) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    spdlog::warn("source {}: cannot open {}: {}", name(), path, std::strerror(errno));
+    return -1;
+  }
+  if (::fstat(fd, &st) != 0 || static_cast<std::uint64_t>(st.st_ino) != key.second ||
+      static_cast<std::uint64_t>(st.st_dev) != key.first) {
+    ::close(fd);  // replaced between stat and open: the next rescan sees the new one
+    return -1;
+  }
+  return fd;
+}
+
+void FileTailSource::add_file(int fd, std::pair<std::uint64_t, std::uint64_t> key, const std::string& path,
+                              std::int64_t start, bool matched) {
+  auto f = std::make_unique<TailedFile>(options_.max_line_bytes);
+  if (!options_.multiline_start.empty()) {
+    auto made = parsers::MultilineAssembler::make(options_.multiline_start, options_.max_line_bytes);
+    if (auto* m = std::get_if<parsers::MultilineAssembler>(&made)) f->joiner.emplace(std::move(*m));
+  }
+  f->fd = fd;
+  f->device = key.first;
+  f->inode = key.second;
+  f->path = path;
+  f->label = "file:" + path;
+  f->matched = matched;
+  f->read_offset = start;
+  f->sent_end = start;
+  f->tracker = std::make_shared<AckTracker>(options_.ack_window, start);
+  if (save_signal_) f->tracker->on_advance([signal = save_signal_] { signal->notify(); });
+  spdlog::info("source {}: tailing {} from offset {}", name(), path, start);
+  std::lock_guard lock(files_mu_);
+  files_.push_back(std::move(f));
+}
+
+void FileTailSource::resume_rotated() {
+  for (const FileCheckpoint& c : restored_) {
+    // Rotated while we were away (app.log -> app.log.1): the inode is no longer
+    // under the glob but usually still in the same directory, with an unread tail.
+    const auto slash = c.path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : c.path.substr(0, slash));
+    std::string found;
+    if (DIR* d = ::opendir(dir.c_str())) {
+      while (const dirent* e = ::readdir(d)) {
+        if (static_cast<std::uint64_t>(e->d_ino) != c.inode) continue;
+        const std::string candidate = (dir == "/" ? "" : dir) + "/" + e->d_name;
+        struct stat st {};
+        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+            static_cast<std::uint64_t>(st.st_dev) == c.device) {
+          found = candidate;
+          break;
+        }
+      }
+      ::closedir(d);
+    }
+    struct stat st {};
+    const int fd = found.empty() ? -1 : open_same(found, {c.device, c.inode}, st);
+    if (fd < 0) {
+      spdlog::warn("source {}: checkpointed file {} (device {}, inode {}, offset {}) is gone: lines after that "
+                   "offset that were never read are lost",
+                   name(), c.path, c.device, c.inode, c.offset);
+      unmatched_checkpoints_.inc();
+      continue;
+    }
+    const std::int64_t start = c.offset <= st.st_size ? c.offset : 0;
+    spdlog::info("source {}: {} was rotated to {} while stopped: reading its rest from offset {}", name(), c.path,
+                 found, start);
+    // Not matched by the glob: read to its end, then let go once quiet and acknowledged.
+    add_file(fd, {c.device, c.inode}, found, start, false);
+  }
+  restored_.clear();
+}
+
+bool FileTailSource::same_start(TailedFile& f, const struct stat& st) {
+  const std::int64_t size = st.st_size;
+  if (size == f.seen_size && st.st_mtim.tv_sec == f.seen_mtime.tv_sec && st.st_mtim.tv_nsec == f.seen_mtime.tv_nsec)
+    return true;  // not written since the last look
+  f.seen_size = size;
+  f.seen_mtime = st.st_mtim;
+  char head[kFingerprintBytes];
+  const ssize_t n = ::pread(f.fd, head, static_cast<std::size_t>(std::min<std::int64_t>(size, sizeof head)), 0);
+  if (n < 0) return true;  // unreadable now: the read that follows reports it
+  const std::string_view got(head, static_cast<std::size_t>(n));
+  const bool same = f.fingerprint_len == 0 ||
+                    (got.size() >= f.fingerprint_len && fnv1a(got.substr(0, f.fingerprint_len)) == f.fingerprint);
+  f.fingerprint = fnv1a(got);
+  f.fingerprint_len = got.size();
+  return same;
 }
 
 void FileTailSource::rewind(TailedFile& f, std::int64_t position) {
@@ -234,12 +342,27 @@ bool FileTailSource::pump(TailedFile& f) {
     spdlog::info("source {}: {} was truncated (size {} < offset {}), reading from the start", name(), f.path,
                  static_cast<std::int64_t>(st.st_size), f.read_offset);
     rewind(f, 0);
+    f.fingerprint_len = 0;  // the new content's first bytes are the reference from now on
+    f.seen_size = -1;
+    same_start(f, st);
+  } else if (!same_start(f, st)) {
+    spdlog::info("source {}: {} was truncated and written again (its first bytes changed), reading from the start",
+                 name(), f.path);
+    rewind(f, 0);
   }
   bool got = false;
   // A bounded number of blocks per pass, so one busy file cannot starve the others or the rescan.
   for (int blocks = 0; blocks < 16 && !stop_.requested(); ++blocks) {
     const ssize_t n = ::pread(f.fd, buffer_.data(), buffer_.size(), f.read_offset);
     if (n <= 0) break;
+    // Checked again after the read: a rewrite between the check above and the
+    // read would otherwise pass the new content off as lines after our offset.
+    if (::fstat(f.fd, &st) == 0 && !same_start(f, st)) {
+      spdlog::info("source {}: {} was truncated and written again while being read, reading from the start",
+                   name(), f.path);
+      rewind(f, 0);
+      return true;
+    }
     const std::int64_t base = f.read_offset;
     f.read_offset += n;
     got = true;

@@ -2,8 +2,11 @@
 // rotation, joins multi-line events, and checkpoints acknowledged positions.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <memory>
+#include <utility>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -36,6 +39,14 @@ class FileTailSource final : public Source {
 
   void run();
   void rescan(bool initial);
+  // Opens `path` and checks it is still the file `key` (device, inode); -1 if not.
+  int open_same(const std::string& path, std::pair<std::uint64_t, std::uint64_t> key, struct stat& st);
+  void add_file(int fd, std::pair<std::uint64_t, std::uint64_t> key, const std::string& path, std::int64_t start,
+                bool matched);
+  // Checkpoints the initial rescan did not match: their files, rotated away
+  // while the source was stopped, are drained from their directory; the rest
+  // are warned about and counted, then forgotten.
+  void resume_rotated();
   bool pump(TailedFile& f);
   Step on_line(TailedFile& f, std::string_view line, std::int64_t end, bool truncated);
   Step emit(TailedFile& f, std::string_view text, std::int64_t end, bool truncated);
@@ -44,6 +55,9 @@ class FileTailSource final : public Source {
   Step send_batch(TailedFile& f);
   void begin_block();
   void rewind(TailedFile& f, std::int64_t position);
+  // False when the file's first bytes differ from those seen before (it was
+  // truncated and rewritten); records them (growing the fingerprint) either way.
+  bool same_start(TailedFile& f, const struct stat& st);
   void retire_finished();
   void save_loop();
   // Writes the acknowledged positions when they changed since the last write.
@@ -54,7 +68,9 @@ class FileTailSource final : public Source {
   ParserFactory parsers_;
   std::unique_ptr<EventBuilder> builder_;
   std::unique_ptr<CheckpointStore> store_;
-  std::vector<FileCheckpoint> restored_;  // from the checkpoint, consumed as files are found
+  std::vector<FileCheckpoint> restored_;  // from the checkpoint, consumed at start
+  bool resumed_ = false;  // a checkpoint file existed: not this source's first run
+  Counter& unmatched_checkpoints_;
   std::vector<FileCheckpoint> last_saved_;
   bool unsynced_ = false;  // last_saved_ written but not fsynced yet
   // Wakes the saver when an ack advances a position. Shared with the trackers'
@@ -63,6 +79,7 @@ class FileTailSource final : public Source {
   std::shared_ptr<SaveSignal> save_signal_;
 
   mutable std::mutex files_mu_;  // guards files_ membership and paths against positions()
+  bool acked_at_stop_ = true;    // under files_mu_: every event acknowledged when stop() closed the files
   std::vector<std::unique_ptr<TailedFile>> files_;
 
   EventSink* sink_ = nullptr;

@@ -38,7 +38,7 @@ class FileTailTest : public ::testing::Test {
     common.service = "svc";
     common.environment = "test";
     common.host = "h1";
-    fo.poll_interval_ms = 10;
+    if (fo.poll_interval_ms == FileOptions{}.poll_interval_ms) fo.poll_interval_ms = 10;
     if (fo.rescan_interval_ms == FileOptions{}.rescan_interval_ms) fo.rescan_interval_ms = 50;
     if (fo.rotate_wait_ms == FileOptions{}.rotate_wait_ms) fo.rotate_wait_ms = 200;
     if (fo.multiline_flush_ms == FileOptions{}.multiline_flush_ms) fo.multiline_flush_ms = 200;
@@ -134,6 +134,29 @@ TEST_F(FileTailTest, CopyTruncateRestartsAtZero) {
   src->stop();
   EXPECT_EQ(sink.messages().back(), "c");
   EXPECT_EQ(sink.count(), 3u);
+}
+
+TEST_F(FileTailTest, TruncateAndRegrowBetweenTwoPollsIsDetectedByTheFirstBytes) {
+  const std::string path = dir_ + "/app.log";
+  append(path, "old one\nold two\n");
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  fo.poll_interval_ms = 1000;  // the rewrite below lands between two polls: the size never looks smaller
+  fo.rescan_interval_ms = 1000;
+  auto src = make(testing::unique_name("ft_regrow"), fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(2));
+  {
+    std::ofstream out(path, std::ios::trunc | std::ios::binary);  // copytruncate, then a busy writer
+    out << "new first line, longer than all of the old content\nnew second\n";
+  }
+  ASSERT_TRUE(sink.wait_count(4)) << sink.count();
+  src->stop();
+  EXPECT_EQ(sink.messages(), (std::vector<std::string>{"old one", "old two",
+                                                       "new first line, longer than all of the old content",
+                                                       "new second"}));
 }
 
 TEST_F(FileTailTest, GlobPicksUpNewFilesFromTheirStart) {
@@ -242,6 +265,93 @@ TEST_F(FileTailTest, RestartResumesExactlyAfterTheAcknowledgedLines) {
   EXPECT_EQ(sink.messages(), want);
   auto after = std::get<std::vector<FileCheckpoint>>(store.load());
   EXPECT_EQ(after.at(0).offset, static_cast<std::int64_t>(fs::file_size(path)));
+}
+
+TEST_F(FileTailTest, RestartAfterRotationReadsTheRotatedTailAndAllOfTheNewFile) {
+  const std::string path = dir_ + "/app.log";
+  append(path, "before start\n");
+  FileOptions fo;
+  fo.paths = {path};  // start_at: end, the default
+  fo.checkpoint_dir = dir_ + "/ckpt";
+  const std::string name = testing::unique_name("ft_rot_restart");
+  {
+    auto src = make(name, fo);
+    TestSink sink;
+    ASSERT_FALSE(src->start(sink));
+    append(path, "a1\n");
+    ASSERT_TRUE(sink.wait_count(1));
+    EXPECT_TRUE(eventually([&] { return src->fully_acknowledged(); }));
+    src->stop();
+    EXPECT_EQ(sink.messages(), std::vector<std::string>{"a1"});
+  }
+  // While stopped: the old file gets an unread tail, is rotated away, and the
+  // new app.log is written to.
+  append(path, "a2\na3\n");
+  fs::rename(path, path + ".1");
+  append(path, "b1\nb2\n");
+  auto src = make(name, fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(4)) << sink.count();
+  EXPECT_TRUE(eventually([&] { return src->open_files() == 1; }));  // the rotated one drained and let go
+  src->stop();
+  auto msgs = sink.messages();
+  std::sort(msgs.begin(), msgs.end());
+  EXPECT_EQ(msgs, (std::vector<std::string>{"a2", "a3", "b1", "b2"}));
+  auto saved = std::get<std::vector<FileCheckpoint>>(CheckpointStore(fo.checkpoint_dir, name).load());
+  ASSERT_EQ(saved.size(), 1u);
+  EXPECT_EQ(saved[0].path, path);
+  EXPECT_EQ(saved[0].offset, 6);
+}
+
+TEST_F(FileTailTest, FirstRunWithoutFilesStillMakesLaterFilesReadFromTheStart) {
+  const std::string path = dir_ + "/app.log";
+  FileOptions fo;
+  fo.paths = {path};  // start_at: end applies to the very first run only
+  fo.checkpoint_dir = dir_ + "/ckpt";
+  const std::string name = testing::unique_name("ft_first_run");
+  {
+    auto src = make(name, fo);
+    TestSink sink;
+    ASSERT_FALSE(src->start(sink));
+    src->stop();
+  }
+  append(path, "written while stopped\n");
+  auto src = make(name, fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(1));
+  src->stop();
+  EXPECT_EQ(sink.messages(), std::vector<std::string>{"written while stopped"});
+}
+
+TEST_F(FileTailTest, CheckpointOfAVanishedFileIsWarnedAndCounted) {
+  const std::string path = dir_ + "/app.log";
+  append(path, "x1\n");
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  fo.checkpoint_dir = dir_ + "/ckpt";
+  const std::string name = testing::unique_name("ft_vanished");
+  {
+    auto src = make(name, fo);
+    TestSink sink;
+    ASSERT_FALSE(src->start(sink));
+    ASSERT_TRUE(sink.wait_count(1));
+    EXPECT_TRUE(eventually([&] { return src->fully_acknowledged(); }));
+    src->stop();
+  }
+  fs::remove(path);
+  auto& unmatched = MetricsRegistry::global().counter("logtracer_file_checkpoints_unmatched_total", "",
+                                                      {{"source", name}});
+  const auto before = unmatched.value();
+  auto src = make(name, fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  EXPECT_EQ(unmatched.value(), before + 1);
+  EXPECT_EQ(src->open_files(), 0u);
+  src->stop();
+  EXPECT_TRUE(std::get<std::vector<FileCheckpoint>>(CheckpointStore(fo.checkpoint_dir, name).load()).empty());
 }
 
 TEST_F(FileTailTest, FailedDeliveryRewindsToTheCommittedPosition) {
