@@ -303,7 +303,10 @@ std::vector<KeyRow> build_schema() {
                   .range(1024, 1024.0 * 1024 * 1024));
   r.push_back(key<Config>("kafka.message_timeout", T::Duration, "5m",
                           "How long a produced message may wait for delivery before it is reported failed "
-                          "(the source is paused meanwhile, nothing is dropped). `0` waits forever.",
+                          "(sources pause once the buffer is full). A file source then reads the failed lines "
+                          "again and HTTP ingest answers 5xx, but syslog, stdin and generator sources cannot: "
+                          "they give those events up, counted in `logtracer_source_lost_total`. `0` waits "
+                          "forever, so nothing is ever given up.",
                           [](auto& c) -> auto& { return c.kafka.message_timeout; })
                   .range(0, 7.0 * 86400 * 1000));
   r.push_back(key<Config>("kafka.properties", T::StringMap, "",
@@ -438,7 +441,10 @@ std::vector<KeyRow> build_schema() {
                   .when("type", file)
                   .is_required());
   r.push_back(key<S>(src + "start_at", T::Enum, "end",
-                     "Where to start in a file seen for the first time (a checkpoint wins).",
+                     "Where to start in the files found at the source's very first start (no checkpoint yet). "
+                     "Afterwards, files it never saw (a new file of a glob, the file that rotation created while "
+                     "the producer was stopped) are read from their beginning; checkpointed files resume at "
+                     "their acknowledged offset, even when rotated to a sibling in the same directory.",
                      [](auto& s) -> auto& { return s.file.start_at; })
                   .when("type", file)
                   .values({"beginning", "end"}));

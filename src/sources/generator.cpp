@@ -255,9 +255,9 @@ void GeneratorSource::run() {
       batch.size = 0;
       batch_bytes = 0;
       if (stop_.requested()) return false;
-      spdlog::warn("source {}: generated events failed delivery", name());
+      spdlog::warn("source {}: generated events failed delivery and are not generated again", name());
       lost_ = true;
-      tracker_->reset(static_cast<std::int64_t>(seq));
+      give_up_in_flight(*tracker_, static_cast<std::int64_t>(seq), metrics_);
       return true;
     }
     batch.ack = AckRef{tracker_, *tracked};
@@ -292,9 +292,9 @@ void GeneratorSource::run() {
     if (!tracked) {
       if (stop_.requested()) break;
       // Synthetic events are not worth re-sending; note the loss and carry on.
-      spdlog::warn("source {}: a generated event failed delivery", name());
+      spdlog::warn("source {}: generated events failed delivery and are not generated again", name());
       lost_ = true;
-      tracker_->reset(static_cast<std::int64_t>(seq));
+      give_up_in_flight(*tracker_, static_cast<std::int64_t>(seq), metrics_);
       continue;
     }
     env.ack = AckRef{tracker_, *tracked};
@@ -312,6 +312,10 @@ void GeneratorSource::stop(std::chrono::milliseconds drain) {
   stop_.request();
   if (thread_.joinable()) thread_.join();
   wait_committed(*tracker_, static_cast<std::int64_t>(emitted()), std::chrono::steady_clock::now() + drain);
+  if (tracker_->failed()) {  // failed after the last event was generated: nothing else gave it up
+    lost_ = true;
+    give_up_in_flight(*tracker_, static_cast<std::int64_t>(emitted()), metrics_);
+  }
 }
 
 bool GeneratorSource::finished() const {

@@ -47,6 +47,11 @@ SourceMetrics::SourceMetrics(const std::string& n)
           "logtracer_source_dropped_total",
           "Records dropped because the input cannot be paused (UDP) while the pipeline was full.",
           source_label(n))),
+      lost(MetricsRegistry::global().counter(
+          "logtracer_source_lost_total",
+          "Events given up after failed delivery (kafka.message_timeout or a permanent error) by sources that "
+          "cannot read them again (syslog, stdin, generator); an upper bound.",
+          source_label(n))),
       paused(MetricsRegistry::global().gauge("logtracer_source_paused",
                                              "1 while the source waits for the pipeline (backpressure).",
                                              source_label(n))) {}
@@ -67,6 +72,12 @@ bool StopSignal::wait_for(std::chrono::nanoseconds d) {
 void StopSignal::rearm() { stop_.store(false, std::memory_order_release); }
 
 Source::Source(SourceOptions options) : options_(std::move(options)), metrics_(options_.name) {}
+
+void give_up_in_flight(AckTracker& tracker, std::int64_t sent, SourceMetrics& metrics) {
+  const std::int64_t given_up = sent - tracker.committed();
+  if (given_up > 0) metrics.lost.inc(static_cast<std::uint64_t>(given_up));
+  tracker.reset(sent);
+}
 
 std::string local_host_name() {
   char buf[256] = {};

@@ -54,7 +54,9 @@ struct GeneratorOptions {
 
 struct FileOptions {
   std::vector<std::string> paths;    // paths or glob(7) patterns
-  bool start_at_beginning = false;   // files found at startup without a checkpoint; later files always from 0
+  // Files found at the source's first start (no checkpoint file yet); every file
+  // found later, including at a restart, is new to us and read from 0.
+  bool start_at_beginning = false;
   std::string checkpoint_dir;        // empty = positions kept in memory only
   std::uint32_t poll_interval_ms = 100;    // idle wait before looking for new data again
   std::uint32_t rescan_interval_ms = 1000; // glob again for new / rotated files
@@ -119,6 +121,7 @@ struct SourceMetrics {
   Counter& parse_errors;
   Counter& truncated;
   Counter& dropped;  // only sources that cannot push back (UDP)
+  Counter& lost;     // failed delivery in sources that cannot read their events again
   Gauge& paused;     // 1 while the sink or the ack window refuses more
 };
 
@@ -199,6 +202,11 @@ inline constexpr std::size_t kMaxBatchEvents = 512;
 // The same for a batch (EventSink::send_batch); counts its events and bytes.
 bool deliver_batch(EventSink& sink, EventBatch& batch, StopSignal& stop, SourceMetrics& metrics,
                    std::size_t raw_bytes);
+// For sources that cannot read an event again (syslog, stdin, generator), whose
+// positions count events: after a delivery failure, gives up every event in
+// flight past the committed position (counted in `lost`; an upper bound, as some
+// may have been acknowledged out of order) and restarts the tracker at `sent`.
+void give_up_in_flight(AckTracker& tracker, std::int64_t sent, SourceMetrics& metrics);
 // Waits until `tracker` committed `position` (or failed) or the deadline passed.
 bool wait_committed(const AckTracker& tracker, std::int64_t position, std::chrono::steady_clock::time_point deadline);
 

@@ -78,10 +78,18 @@ SourceManager::Outcome SourceManager::apply(const std::vector<SourceSpec>& specs
   return out;
 }
 
-void SourceManager::stop_all() {
+bool SourceManager::stop_all(std::optional<std::chrono::milliseconds> drain) {
   std::lock_guard lock(mu_);
-  for (auto& [name, r] : running_) r.source->stop(drain_);
+  bool acked = true;
+  for (auto& [name, r] : running_) {
+    r.source->stop(drain.value_or(drain_));
+    if (!r.source->fully_acknowledged()) {
+      spdlog::warn("source {}: stopped with events not acknowledged by Kafka", name);
+      acked = false;
+    }
+  }
   running_.clear();
+  return acked;
 }
 
 std::vector<std::string> SourceManager::names() const {

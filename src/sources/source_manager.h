@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -37,7 +38,9 @@ class SourceManager {
   // from the saved checkpoint, so a reload neither loses nor duplicates events.
   Outcome apply(const std::vector<SourceSpec>& specs);
 
-  void stop_all();
+  // Stops every source, each waiting up to `drain` (default: the constructor's)
+  // for its in-flight events; true when all of them were acknowledged by then.
+  bool stop_all(std::optional<std::chrono::milliseconds> drain = std::nullopt);
   std::vector<std::string> names() const;
   // Borrowed pointer, valid until the next apply()/stop_all().
   Source* find(const std::string& name) const;

@@ -51,6 +51,35 @@ SourceSpec spec(const std::string& name, const std::string& service, const std::
   return s;
 }
 
+// In flight until its stop() drains; `acks` says whether the drain succeeds.
+class DrainingSource final : public Source {
+ public:
+  DrainingSource(SourceOptions o, bool acks) : Source(std::move(o)), acks_(acks) {}
+  std::optional<Error> start(EventSink&) override { return std::nullopt; }
+  void stop(std::chrono::milliseconds) override { drained_ = acks_; }
+  bool fully_acknowledged() const override { return drained_; }
+
+ private:
+  bool acks_;
+  bool drained_ = false;
+};
+
+TEST(SourceManager, StopAllAnswersWhetherEverythingWasAcknowledgedAfterTheDrain) {
+  TestSink sink;
+  auto factory = [](const SourceSpec& s) -> std::variant<std::unique_ptr<Source>, Error> {
+    return std::unique_ptr<Source>(new DrainingSource(s.common, s.common.service == "acks"));
+  };
+  {
+    SourceManager m(sink, factory);
+    ASSERT_TRUE(m.apply({spec("a", "acks"), spec("b", "acks")}).ok());
+    EXPECT_TRUE(m.stop_all(std::chrono::milliseconds(0)));  // in flight before, all acknowledged after
+    EXPECT_TRUE(m.names().empty());
+  }
+  SourceManager m(sink, factory);
+  ASSERT_TRUE(m.apply({spec("a", "acks"), spec("b", "never")}).ok());
+  EXPECT_FALSE(m.stop_all(std::chrono::milliseconds(0)));
+}
+
 TEST(SourceManager, AppliesTheDifferenceOnly) {
   Journal j;
   TestSink sink;

@@ -58,7 +58,7 @@ void StdinSource::run() {
     // A pipe cannot be read again: report the loss through fully_acknowledged().
     spdlog::error("source {}: lines from stdin failed delivery and cannot be re-read", name());
     lost_ = true;
-    tracker_->reset(sent_.load());
+    give_up_in_flight(*tracker_, sent_.load(), metrics_);
     return tracker_->try_track(end);
   };
   auto send_batch = [&] {
@@ -76,7 +76,11 @@ void StdinSource::run() {
     batch.ack = AckRef{};
     return false;
   };
-  auto emit = [&](std::string_view text, std::int64_t end, bool truncated) {
+  // Positions count events, not bytes: a pipe has no checkpoint, and a loss
+  // (give_up_in_flight) is reported in events.
+  std::int64_t events = 0;
+  auto emit = [&](std::string_view text, std::int64_t /*byte offset*/, bool truncated) {
+    const std::int64_t end = ++events;
     if (batching) {
       builder.build(text, "stdin", truncated, batch.next(), now);
       batch_end = end;
@@ -145,6 +149,10 @@ void StdinSource::stop(std::chrono::milliseconds drain) {
   stop_.request();
   if (thread_.joinable()) thread_.join();
   wait_committed(*tracker_, sent_.load(), std::chrono::steady_clock::now() + drain);
+  if (tracker_->failed()) {  // failed after the last line was read: nothing else gave it up
+    lost_ = true;
+    give_up_in_flight(*tracker_, sent_.load(), metrics_);
+  }
 }
 
 bool StdinSource::finished() const {

@@ -105,6 +105,9 @@ TEST(StdinSource, AFailedLineMeansNotFullyAcknowledged) {
   EXPECT_TRUE(eventually([&] { return src->finished(); }));
   EXPECT_FALSE(src->fully_acknowledged());
   src->stop(std::chrono::milliseconds(0));
+  // Both were in flight when one failed: counted as lost (an upper bound; "two" was acknowledged).
+  EXPECT_EQ(src->metrics().lost.value(), 2u);
+  EXPECT_FALSE(src->fully_acknowledged());
 }
 
 TEST(StdinSource, BackpressureHoldsLinesUntilTheSinkAccepts) {

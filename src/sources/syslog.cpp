@@ -163,9 +163,9 @@ bool SyslogSource::Impl::emit_tcp(std::string_view msg, bool truncated) {
   if (!seq) {
     if (stop.requested()) return false;
     // A sink failed an event for good; a TCP peer cannot replay it. Count and go on.
-    spdlog::warn("source {}: a syslog message failed delivery", self.name());
+    spdlog::warn("source {}: syslog messages failed delivery and cannot be received again", self.name());
     p.lost = true;
-    p.tracker->reset(p.next);
+    give_up_in_flight(*p.tracker, p.next, self.metrics_);
     seq = p.tracker->try_track(p.next + 1);
     if (!seq) return false;
   }
@@ -179,8 +179,9 @@ bool SyslogSource::Impl::emit_tcp(std::string_view msg, bool truncated) {
 void SyslogSource::Impl::emit_udp(std::string_view msg) {
   Partition& p = udp_part;
   if (p.tracker->failed()) {
+    spdlog::warn("source {}: syslog datagrams failed delivery and cannot be received again", self.name());
     p.lost = true;
-    p.tracker->reset(p.next);
+    give_up_in_flight(*p.tracker, p.next, self.metrics_);
   }
   // UDP cannot push back: when the pipeline is full the datagram is dropped and counted.
   auto seq = p.tracker->try_track(p.next + 1);
@@ -342,6 +343,12 @@ void SyslogSource::stop(std::chrono::milliseconds drain) {
   const auto deadline = std::chrono::steady_clock::now() + drain;
   wait_committed(*impl_->udp_part.tracker, impl_->udp_part.sent.load(), deadline);
   wait_committed(*impl_->tcp_part.tracker, impl_->tcp_part.sent.load(), deadline);
+  for (Partition* p : {&impl_->udp_part, &impl_->tcp_part}) {
+    if (!p->tracker->failed()) continue;  // failed after the last message: nothing else gave it up
+    p->lost = true;
+    give_up_in_flight(*p->tracker, p->sent.load(), metrics_);
+  }
+  acked_at_stop_ = fully_acknowledged();  // reported once impl_ is gone
   impl_.reset();  // closes the sockets; pending handlers (and their connections) are destroyed
 }
 
@@ -350,7 +357,7 @@ std::uint64_t SyslogSource::tls_handshake_failures() const noexcept {
 }
 
 bool SyslogSource::fully_acknowledged() const {
-  if (!impl_) return true;
+  if (!impl_) return acked_at_stop_;
   for (const Partition* p : {&impl_->udp_part, &impl_->tcp_part})
     if (p->lost || p->tracker->failed() || p->tracker->committed() < p->sent.load()) return false;
   return true;

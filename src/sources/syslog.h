@@ -72,6 +72,7 @@ class SyslogSource final : public Source {
   SyslogOptions syslog_;
   ParserFactory parsers_;
   std::unique_ptr<Impl> impl_;
+  bool acked_at_stop_ = true;  // fully_acknowledged() once stop() released impl_
   int udp_port_ = -1;
   int tcp_port_ = -1;
 };

@@ -28,17 +28,14 @@ TEST(ProduceCrash, KillNineMidStreamThenRestartLosesNothing) {
   // part of the oldest pending batch (and, for the moment a checkpoint write
   // takes, the batches acknowledged meanwhile).
   const std::size_t one_partition_bound = kBufferEvents + sources::kMaxBatchEvents;
-  TempDir dir;
+  const ProducerFiles files;
+  const std::string &app_log = files.app_log, &checkpoints = files.checkpoints, &config = files.config;
   TestTopic topic("it.produce.crash");
   ASSERT_EQ(topic.error(), "") << "is the broker up? scripts/kafka start";
-  const std::string app_log = dir.file("app.log");
-  { std::ofstream touch(app_log); }
-  const std::string checkpoints = dir.file("checkpoints");
-  const std::string config = dir.file("producer.yaml");
   std::ofstream(config) << producer_config(topic.name(), checkpoints,
                                            file_source("app", app_log),
                                            "  buffer_events: " + std::to_string(kBufferEvents) + "\n");
-  const std::string log = dir.file("produce.log");
+  const std::string& log = files.log;
 
   // Appended in batches of 200 lines every ~5 ms for the whole test (pacing only).
   LineWriter writer(app_log, "crash", 200, 5ms);

@@ -21,18 +21,15 @@ void append_lines(const std::string& path, const std::string& tag, int from, int
 TEST(ProduceRotateRestart, RotatedWhileDownNothingMissing) {
   constexpr int kTail = 700;     // appended to app.log after the kill: unread when it is rotated away
   constexpr int kNewFile = 900;  // written to the new app.log while the producer is down
-  TempDir dir;
+  const ProducerFiles files;
+  const std::string &app_log = files.app_log, &checkpoints = files.checkpoints, &config = files.config;
   TestTopic topic("it.produce.rotate");
   ASSERT_EQ(topic.error(), "") << "is the broker up? scripts/kafka start";
-  const std::string app_log = dir.file("app.log");
-  { std::ofstream touch(app_log); }
-  const std::string checkpoints = dir.file("checkpoints");
-  const std::string config = dir.file("producer.yaml");
   // The default start_at (end): it must apply to the first run only.
   std::ofstream(config) << producer_config(topic.name(), checkpoints,
                                            "    - name: app\n      type: file\n      paths: [" + app_log +
                                                "]\n      poll_interval: 50ms\n      rotate_wait: 1s\n");
-  const std::string log = dir.file("produce.log");
+  const std::string& log = files.log;
 
   TopicReader reader(topic.name());
   ASSERT_EQ(reader.error(), "");

@@ -198,6 +198,17 @@ inline std::string http_get(int port, const std::string& path, const std::string
   return response;
 }
 
+// A producer test's files in a temp dir: an empty app.log to tail, the
+// checkpoint dir, the config and the producer's output.
+struct ProducerFiles {
+  ProducerFiles() { std::ofstream touch(app_log); }
+  TempDir dir;
+  std::string app_log = dir.file("app.log");
+  std::string checkpoints = dir.file("checkpoints");
+  std::string config = dir.file("producer.yaml");
+  std::string log = dir.file("produce.log");
+};
+
 // A topic created for one test and deleted afterwards.
 class TestTopic {
  public:
