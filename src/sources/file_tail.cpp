@@ -271,11 +271,12 @@ void FileTailSource::resume_rotated() {
     std::string found;
     if (DIR* d = ::opendir(dir.c_str())) {
       while (const dirent* e = ::readdir(d)) {
-        if (static_cast<std::uint64_t>(e->d_ino) != c.inode) continue;
+        // Matched by stat, not by readdir's d_ino, which overlayfs may report differently.
+        if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN) continue;
         const std::string candidate = (dir == "/" ? "" : dir) + "/" + e->d_name;
         struct stat st {};
         if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-            static_cast<std::uint64_t>(st.st_dev) == c.device) {
+            static_cast<std::uint64_t>(st.st_ino) == c.inode && static_cast<std::uint64_t>(st.st_dev) == c.device) {
           found = candidate;
           break;
         }

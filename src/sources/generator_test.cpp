@@ -165,6 +165,22 @@ TEST(GeneratorSource, LimitAndStormEventsReachTheSink) {
   EXPECT_EQ(src.metrics().events.value(), 5000u);
 }
 
+TEST(GeneratorSource, FailedEventsAreGivenUpAndCountedAsLost) {
+  GeneratorOptions o;
+  o.rate = 0;
+  o.limit = 100;
+  GeneratorSource src(common(testing::unique_name("gen_lost")), o);
+  TestSink sink(TestSink::Mode::Hold);
+  ASSERT_FALSE(src.start(sink));
+  ASSERT_TRUE(sink.wait_count(100));
+  sink.fail_first_held();  // the other 99 are acknowledged, after the failed one
+  EXPECT_TRUE(eventually([&] { return src.finished(); }));
+  src.stop(std::chrono::milliseconds(0));
+  EXPECT_FALSE(src.fully_acknowledged());
+  // All 100 were in flight past the committed position: an upper bound, counted once.
+  EXPECT_EQ(src.metrics().lost.value(), 100u);
+}
+
 TEST(GeneratorSource, BatchingSinkGetsEveryEventOnceAndFinishesOnItsAcks) {
   GeneratorOptions o;
   o.rate = 0;
