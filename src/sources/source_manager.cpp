@@ -1,5 +1,6 @@
 #include "sources/source_manager.h"
 
+#include <algorithm>
 #include <set>
 #include <spdlog/spdlog.h>
 
@@ -81,8 +82,13 @@ SourceManager::Outcome SourceManager::apply(const std::vector<SourceSpec>& specs
 bool SourceManager::stop_all(std::optional<std::chrono::milliseconds> drain) {
   std::lock_guard lock(mu_);
   bool acked = true;
+  // One deadline for all: N sources stuck behind an unreachable broker must not
+  // hold a shutdown for N drains (a service manager kills it well before).
+  const auto deadline = std::chrono::steady_clock::now() + drain.value_or(drain_);
   for (auto& [name, r] : running_) {
-    r.source->stop(drain.value_or(drain_));
+    r.source->stop(std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                deadline - std::chrono::steady_clock::now()),
+                            std::chrono::milliseconds(0)));
     if (!r.source->fully_acknowledged()) {
       spdlog::warn("source {}: stopped with events not acknowledged by Kafka", name);
       acked = false;

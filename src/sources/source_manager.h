@@ -38,8 +38,8 @@ class SourceManager {
   // from the saved checkpoint, so a reload neither loses nor duplicates events.
   Outcome apply(const std::vector<SourceSpec>& specs);
 
-  // Stops every source, each waiting up to `drain` (default: the constructor's)
-  // for its in-flight events; true when all of them were acknowledged by then.
+  // Stops every source, waiting up to `drain` in all (default: the constructor's)
+  // for their in-flight events; true when all of them were acknowledged by then.
   bool stop_all(std::optional<std::chrono::milliseconds> drain = std::nullopt);
   std::vector<std::string> names() const;
   // Borrowed pointer, valid until the next apply()/stop_all().
