@@ -319,6 +319,7 @@ struct DashboardConfig {
   std::uint64_t client_queue = 0;
   std::uint64_t max_clients = 0;
   StringList allowed_origins;
+  StringList allowed_hosts;
   bool insecure = false;
   TlsFiles tls;
   DashboardAuth auth;

@@ -805,6 +805,11 @@ std::vector<KeyRow> build_schema() {
   r.push_back(key<Config>("dashboard.allowed_origins", T::StringList, "",
                           "Extra WebSocket `Origin`s accepted besides the dashboard's own (e.g. `https://logs.example.com`).",
                           [](auto& c) -> auto& { return c.dashboard.allowed_origins; }));
+  r.push_back(key<Config>("dashboard.allowed_hosts", T::StringList, "",
+                          "Extra names the dashboard may be reached by (the `Host` header), besides `localhost`, "
+                          "loopback and its own addresses: e.g. `logs.example.com` (any port) or "
+                          "`logs.example.com:8443`; `*` turns the DNS-rebinding check off. Others get `421`.",
+                          [](auto& c) -> auto& { return c.dashboard.allowed_hosts; }));
   r.push_back(key<Config>("dashboard.insecure", T::Bool, "false",
                           "Allow a non-loopback `listen` without TLS and authentication.",
                           [](auto& c) -> auto& { return c.dashboard.insecure; }));

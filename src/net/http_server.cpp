@@ -97,6 +97,74 @@ bool origin_allowed(const Request& req, const std::vector<std::string>& allowed_
   return o == "http://" + host || o == "https://" + host;
 }
 
+namespace {
+
+// A Host value split into its name (lower case, no brackets, no trailing dot) and
+// port ("" when absent); nullopt when malformed (a bare IPv6 literal, junk after
+// "]", a port that is not digits).
+struct HostName {
+  std::string name;
+  std::string port;
+};
+std::optional<HostName> split_host(std::string_view host) {
+  HostName out;
+  std::string_view port;
+  if (!host.empty() && host.front() == '[') {
+    std::size_t close = host.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    out.name = lower(host.substr(1, close - 1));
+    std::string_view rest = host.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return std::nullopt;
+      port = rest.substr(1);
+    }
+  } else {
+    std::size_t colon = host.find(':');
+    if (colon != std::string_view::npos && host.find(':', colon + 1) != std::string_view::npos) return std::nullopt;
+    out.name = lower(host.substr(0, colon));
+    if (colon != std::string_view::npos) port = host.substr(colon + 1);
+    if (!out.name.empty() && out.name.back() == '.') out.name.pop_back();  // "localhost." is localhost
+  }
+  for (char c : port)
+    if (c < '0' || c > '9') return std::nullopt;
+  if (out.name.empty()) return std::nullopt;
+  out.port = std::string(port);
+  return out;
+}
+
+std::optional<asio::ip::address> ip_literal(std::string_view s) {
+  boost::system::error_code ec;
+  auto a = asio::ip::make_address(std::string(s), ec);
+  if (ec) return std::nullopt;
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) return asio::ip::address(a.to_v6().to_v4());
+  return a;
+}
+
+}  // namespace
+
+bool host_allowed(std::string_view host, std::string_view bind_address, std::string_view local_address,
+                  const std::vector<std::string>& allowed_hosts) {
+  auto h = split_host(host);
+  if (!h) return false;
+  if (h->name == "localhost") return true;
+  if (auto ip = ip_literal(h->name)) {
+    // A rebinding attack needs a DNS name; an address literal can only be one this
+    // machine is reached by. Accept those we know are ours.
+    if (ip->is_loopback()) return true;
+    for (std::string_view own : {bind_address, local_address})
+      if (auto a = ip_literal(own); a && *a == *ip) return true;
+  } else if (h->name == lower(bind_address)) {
+    return true;
+  }
+  for (const auto& entry : allowed_hosts) {
+    if (entry == "*") return true;
+    auto e = split_host(entry);
+    if (!e || e->name != h->name) continue;
+    if (e->port.empty() || e->port == h->port) return true;
+  }
+  return false;
+}
+
 std::optional<std::string_view> Request::query_param(std::string_view name) const {
   for (const auto& [k, v] : query)
     if (k == name) return std::string_view(v);
@@ -484,11 +552,12 @@ void WsSession<Stream>::finish() {
 template <class Stream>
 class HttpSession final : public SessionBase, public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(HttpServer::Impl& srv, Stream&& stream, ConnToken token, std::string remote)
+  HttpSession(HttpServer::Impl& srv, Stream&& stream, ConnToken token, std::string remote, std::string local)
       : srv_(srv),
         stream_(std::move(stream)),
         token_(std::move(token)),
         remote_(std::move(remote)),
+        local_(std::move(local)),
         handler_timer_(stream_.get_executor()) {}
 
   void run() {
@@ -541,6 +610,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     Request req;
     req.raw = parser_->release();
     req.remote_address = remote_;
+    req.local_address = local_;
     std::string_view target = sv(req.raw.target());
     std::size_t qpos = target.find('?');
     std::string_view raw_path = target.substr(0, qpos);
@@ -549,6 +619,16 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     for (auto& s : segments) s = percent_decode(s, false);
     req.path = percent_decode(raw_path, false);
     keep_alive_ = req.raw.keep_alive();
+
+    if (srv_.opt.check_host) {
+      auto host = req.raw.find(http::field::host);
+      if (host != req.raw.end() &&
+          !host_allowed(sv(host->value()), srv_.opt.bind_address, local_, srv_.opt.allowed_hosts))
+        return write(json_error(http::status::misdirected_request,
+                                "this server does not answer to that Host name (DNS rebinding protection); "
+                                "to reach it by this name, list it in the server's allowed_hosts"),
+                     false);
+    }
 
     if (websocket::is_upgrade(req.raw)) return upgrade(std::move(req), segments);
 
@@ -669,6 +749,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   Stream stream_;
   ConnToken token_;
   std::string remote_;
+  std::string local_;
   beast::flat_buffer buf_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Response> response_;
@@ -693,17 +774,20 @@ void HttpServer::Impl::do_accept() {
         beast::error_code rec;
         auto ep = socket.remote_endpoint(rec);
         std::string remote = rec ? std::string{} : ep.address().to_string();
+        auto local_ep = socket.local_endpoint(rec);
+        std::string local = rec ? std::string{} : local_ep.address().to_string();
         if (opt.tls) {
           using S = beast::ssl_stream<beast::tcp_stream>;
           std::shared_ptr<asio::ssl::context> ctx = opt.tls->current();
           auto s = std::make_shared<HttpSession<S>>(*this, S(beast::tcp_stream(std::move(socket)), *ctx),
-                                                    std::move(token), std::move(remote));
+                                                    std::move(token), std::move(remote), std::move(local));
           s->keep(std::move(ctx));
           track(s);
           s->run();
         } else {
           auto s = std::make_shared<HttpSession<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)),
-                                                                    std::move(token), std::move(remote));
+                                                                    std::move(token), std::move(remote),
+                                                                    std::move(local));
           track(s);
           s->run();
         }

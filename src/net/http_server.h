@@ -34,6 +34,7 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> query;  // percent-decoded, in order
   std::vector<std::pair<std::string, std::string>> params;  // from `{name}` segments
   std::string remote_address;
+  std::string local_address;  // the server address the connection arrived on
 
   // First value of a query parameter, if present.
   std::optional<std::string_view> query_param(std::string_view name) const;
@@ -104,6 +105,14 @@ struct ServerOptions {
   // accepted; with one, it must equal the request's own http(s)://Host or be
   // listed here (exact match, e.g. "https://logs.example.com"). Otherwise 403.
   std::vector<std::string> allowed_origins;
+  // DNS-rebinding guard: when on, a request (HTTP or WebSocket upgrade) whose Host
+  // names anything but this server is answered 421 before routing. Accepted: no Host
+  // at all (browsers always send one), `localhost`, loopback literals (127.0.0.0/8,
+  // [::1]), the bind address, the address the connection arrived on, and
+  // `allowed_hosts` entries (a name matches any port, "name:port" that port only,
+  // "*" anything). The Origin rule above trusts Host, so it needs this.
+  bool check_host = false;
+  std::vector<std::string> allowed_hosts;
 
   // TLS: when set, every connection is TLS, with the certificate current when it arrived.
   std::shared_ptr<ServerTls> tls;
@@ -111,6 +120,10 @@ struct ServerOptions {
 
 // The WebSocket Origin rule above, for other state-changing endpoints (login).
 bool origin_allowed(const Request& req, const std::vector<std::string>& allowed_origins);
+// The Host rule of ServerOptions::check_host for one present Host header value.
+// `local_address` is the address the connection arrived on (may be empty).
+bool host_allowed(std::string_view host, std::string_view bind_address, std::string_view local_address,
+                  const std::vector<std::string>& allowed_hosts);
 
 // Runs before every matched route and WebSocket upgrade (not before the
 // static fallback, 404 or 405): a response refuses the request (e.g. 401).

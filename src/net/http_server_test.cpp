@@ -269,6 +269,77 @@ TEST_F(HttpServerTest, WebSocketAllowedOriginListAndCheckRefusal) {
   EXPECT_EQ(res.body(), R"({"error":"bad query","column":1})");
 }
 
+TEST(HostAllowed, LoopbackLocalhostOwnAddressAndListedNamesOnly) {
+  const std::vector<std::string> none;
+  for (const char* ok : {"127.0.0.1", "127.0.0.1:8080", "127.9.8.7:1", "localhost", "LOCALHOST:8080", "localhost.",
+                         "[::1]", "[::1]:8080", "[::ffff:127.0.0.1]:80"})
+    EXPECT_TRUE(host_allowed(ok, "127.0.0.1", "127.0.0.1", none)) << ok;
+  // The names a rebinding page would send, and malformed values.
+  for (const char* bad : {"attacker.example", "attacker.example:8080", "localhost.attacker.example", "127.0.0.1.nip.io",
+                          "10.0.0.5:8080", "", ":8080", "::1", "[::1", "[::1]x", "localhost:80a", "a:b:c"})
+    EXPECT_FALSE(host_allowed(bad, "127.0.0.1", "127.0.0.1", none)) << bad;
+  // The bind address, and with a wildcard bind the address the connection arrived on.
+  EXPECT_TRUE(host_allowed("10.0.0.5:8080", "10.0.0.5", "10.0.0.5", none));
+  EXPECT_TRUE(host_allowed("10.0.0.5:8080", "0.0.0.0", "10.0.0.5", none));
+  EXPECT_TRUE(host_allowed("10.0.0.5", "::", "::ffff:10.0.0.5", none));
+  EXPECT_FALSE(host_allowed("10.0.0.6", "0.0.0.0", "10.0.0.5", none));
+  // allowed_hosts: a name matches any port, name:port only that port, "*" anything.
+  const std::vector<std::string> listed = {"Logs.Example.com", "tail.example.com:8443", "[fd00::1]"};
+  EXPECT_TRUE(host_allowed("logs.example.com", "127.0.0.1", "127.0.0.1", listed));
+  EXPECT_TRUE(host_allowed("LOGS.example.com:9999", "127.0.0.1", "127.0.0.1", listed));
+  EXPECT_TRUE(host_allowed("tail.example.com:8443", "127.0.0.1", "127.0.0.1", listed));
+  EXPECT_FALSE(host_allowed("tail.example.com:8080", "127.0.0.1", "127.0.0.1", listed));
+  EXPECT_FALSE(host_allowed("tail.example.com", "127.0.0.1", "127.0.0.1", listed));
+  EXPECT_TRUE(host_allowed("[fd00::1]:8080", "127.0.0.1", "127.0.0.1", listed));
+  EXPECT_FALSE(host_allowed("sub.logs.example.com", "127.0.0.1", "127.0.0.1", listed));
+  EXPECT_TRUE(host_allowed("anything.example", "127.0.0.1", "127.0.0.1", {"*"}));
+}
+
+TEST_F(HttpServerTest, HostCheckRefusesForeignHostsOnRoutesFallbackAndUpgrades) {
+  auto o = test_options();
+  o.check_host = true;
+  o.allowed_hosts = {"logs.example.com"};
+  start(o);
+  const std::string port = std::to_string(server->port());
+  const std::vector<std::string> refused_hosts = {"attacker.example", "attacker.example:" + port};
+  for (const std::string& host : refused_hosts) {
+    Client c(server->port());
+    auto res = c.request(http::verb::get, "/hello/x", {}, {{"Host", host}});
+    EXPECT_EQ(res.result(), http::status::misdirected_request) << host;
+    EXPECT_NE(res.body().find("DNS rebinding"), std::string::npos);
+    EXPECT_EQ(res["X-Content-Type-Options"], "nosniff");
+    // Paths no route knows are refused too (before the 404), and so is the upgrade, even same-"origin".
+    Client c2(server->port());
+    EXPECT_EQ(c2.request(http::verb::get, "/no/such", {}, {{"Host", host}}).result(),
+              http::status::misdirected_request);
+    Client c3(server->port());
+    Headers h = upgrade_headers("http://" + host);
+    h.emplace_back("Host", host);
+    EXPECT_EQ(c3.request(http::verb::get, "/ws", {}, h).result(), http::status::misdirected_request);
+  }
+  EXPECT_TRUE(sockets.empty());
+  const std::vector<std::string> accepted_hosts = {"127.0.0.1:" + port, "localhost:" + port,
+                                                   "logs.example.com:" + port};
+  for (const std::string& host : accepted_hosts) {
+    Client c(server->port());
+    auto res = c.request(http::verb::get, "/hello/x", {}, {{"Host", host}});
+    EXPECT_EQ(res.result(), http::status::ok) << host;
+    WsClient ws;
+    ws.ws.set_option(websocket::stream_base::decorator(
+        [host](websocket::request_type& req) { req.set(http::field::origin, "http://" + host); }));
+    beast::error_code ec;
+    beast::get_lowest_layer(ws.ws).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+    ws.ws.handshake(host, "/ws", ec);
+    EXPECT_FALSE(ec) << host << ": " << ec.message();
+  }
+}
+
+TEST_F(HttpServerTest, HostCheckIsOffUnlessAsked) {
+  start();
+  Client c(server->port());
+  EXPECT_EQ(c.request(http::verb::get, "/hello/x", {}, {{"Host", "attacker.example"}}).result(), http::status::ok);
+}
+
 TEST_F(HttpServerTest, WebSocketMessageOverTheLimitClosesTheConnection) {
   auto o = test_options();
   o.ws_max_message_bytes = 1024;

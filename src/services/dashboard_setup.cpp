@@ -46,6 +46,10 @@ std::variant<net::ServerOptions, Error> dashboard_server_options(const config::D
   so.thread_name = "dash-http";
   so.default_headers = dashboard::Dashboard::security_headers();
   so.allowed_origins = dc.allowed_origins;
+  // The dashboard is open without login on loopback: a page whose name was re-pointed
+  // to 127.0.0.1 (DNS rebinding) would otherwise count as same-origin.
+  so.check_host = true;
+  so.allowed_hosts = dc.allowed_hosts;
   so.max_connections = opt.tail.max_clients + 64;
   if (dc.limits.max_body_bytes) so.max_body_bytes = dc.limits.max_body_bytes;
   if (dc.limits.max_header_bytes) so.max_header_bytes = dc.limits.max_header_bytes;
