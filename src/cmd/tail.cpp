@@ -21,6 +21,7 @@
 
 #include "cmd/commands.h"
 #include "core/level.h"
+#include "core/utf8.h"
 #include "net/http_client.h"
 #include "net/http_server.h"
 
@@ -56,20 +57,8 @@ std::variant<net::Url, Error> parse_server(std::string url) {
 }
 
 // Log text is untrusted: never let it drive the terminal (escape sequences,
-// OSC 8 links, title changes). Control characters become visible \xNN.
-void append_safe(std::string_view s, std::string& out) {
-  for (unsigned char c : s) {
-    if (c == '\t') {
-      out += ' ';
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-}
+// OSC 8 links, title changes, bidi tricks); see append_terminal_safe.
+void append_safe(std::string_view s, std::string& out) { append_terminal_safe(s, out); }
 
 const char* level_colour(std::string_view level) {
   if (level == "TRACE") return "\x1b[90m";

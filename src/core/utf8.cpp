@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <cstdio>
+
 namespace lt {
 namespace {
 
@@ -49,6 +51,39 @@ void append_sanitized_utf8(std::string_view s, std::string& out) {
       out.append(s.substr(i, n));
       i += n;
     }
+  }
+}
+
+void append_terminal_safe(std::string_view s, std::string& out) {
+  char buf[8];
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 == '\t') {
+      out += ' ';
+      ++i;
+      continue;
+    }
+    const size_t n = valid_sequence_length(s, i);
+    if (n == 0 || (n == 1 && (b0 < 0x20 || b0 == 0x7f))) {
+      // An invalid byte too: a terminal in an 8-bit mode reads a lone 0x9B as CSI.
+      std::snprintf(buf, sizeof buf, "\\x%02x", b0);
+      out += buf;
+      ++i;
+      continue;
+    }
+    unsigned cp = 0;
+    if (n == 2) cp = ((b0 & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
+    if (n == 3)
+      cp = ((b0 & 0x0Fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) |
+           (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
+    if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
+      std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+      out += buf;
+    } else {
+      out.append(s.substr(i, n));
+    }
+    i += n;
   }
 }
 

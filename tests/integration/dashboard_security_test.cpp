@@ -1,7 +1,8 @@
 // The real `logtracer dashboard` with dashboard.auth and dashboard.tls against
 // the shared broker: 401 without credentials, tokens, password login with the
-// session cookie, HTTPS with a certificate generated here, Origin checks, and
-// `logtracer tail` over wss with a token.
+// session cookie, HTTPS with a certificate generated here, Origin checks,
+// `logtracer tail` over wss with a token, the Host check against DNS rebinding on
+// an open loopback dashboard, and tail's text output (colours, escaping, filtering).
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -192,6 +193,68 @@ TEST_F(DashboardSecurity, HttpsWithAGeneratedCertificateAndTailOverWss) {
   ASSERT_TRUE(status);
   EXPECT_EQ(WEXITSTATUS(*status), 1);
   EXPECT_NE(read_file(bad_log).find("refused the token"), std::string::npos) << read_file(bad_log);
+}
+
+TEST_F(DashboardSecurity, HostCheckStopsDnsRebindingOnAnOpenLoopbackDashboard) {
+  // No auth: open on loopback, the case a rebound page would exploit.
+  Dashboard d(dir, "open",
+              "kafka:\n  brokers: " + kafka::testing::brokers() + "\n  topics:\n    processed: " + topic.name() +
+                  "\n    alerts: " + topic.name() + "-alerts\n    dlq: " + topic.name() +
+                  "-dlq\ndashboard:\n  listen: 127.0.0.1:0\n  allowed_hosts: [logs.example.test]\n");
+  ASSERT_NE(d.port, 0) << read_file(d.log);
+  const std::string port = std::to_string(d.port);
+  const std::string api = d.url + "/api/v1/events";
+
+  // What a page on attacker.example sends once its name resolves to 127.0.0.1:
+  // Origin and Host agree, so only the Host check stands in the way.
+  const std::vector<std::string> refused_hosts = {"attacker.example", "attacker.example:" + port};
+  for (const std::string& host : refused_hosts) {
+    auto refused = get(api, {{"Host", host}, {"Origin", "http://" + host}});
+    EXPECT_EQ(refused.status, 421) << host;
+    EXPECT_NE(refused.body.find("DNS rebinding"), std::string::npos) << refused.body;
+    EXPECT_EQ(refused.body.find("\"events\""), std::string::npos);
+    EXPECT_EQ(tail_upgrade(d.port, {{"Host", host}, {"Origin", "http://" + host}}), 421) << host;
+  }
+  const std::vector<std::string> accepted_hosts = {"127.0.0.1:" + port, "localhost:" + port,
+                                                   "logs.example.test:" + port};
+  for (const std::string& host : accepted_hosts) {
+    EXPECT_EQ(get(api, {{"Host", host}}).status, 200) << host;
+    EXPECT_EQ(tail_upgrade(d.port, {{"Host", host}, {"Origin", "http://" + host}}), 101) << host;
+  }
+}
+
+TEST_F(DashboardSecurity, TailPrintsColouredEscapedFilteredText) {
+  Dashboard d(dir, "tailtext",
+              "kafka:\n  brokers: " + kafka::testing::brokers() + "\n  topics:\n    processed: " + topic.name() +
+                  "\n    alerts: " + topic.name() + "-alerts\n    dlq: " + topic.name() +
+                  "-dlq\ndashboard:\n  listen: 127.0.0.1:0\n");
+  ASSERT_NE(d.port, 0) << read_file(d.log);
+  const std::string tail_log = dir.path() + "/tail-text.log";
+  Child tail({"tail", "--server", "http://localhost:" + std::to_string(d.port), "--color", "level>=WARN"}, tail_log);
+  // Clear screen (C0 ESC), 8-bit CSI (U+009B), OSC 8 link, and a right-to-left override.
+  const std::string event_file = dir.path() + "/events.json";
+  write_file(event_file,
+             R"({"level":"INFO","service":"dashsec","host":"h1","message":"quiet info"})" "\n"
+             R"({"level":"WARN","service":"dashsec","host":"h1","message":"careful now"})" "\n"
+             R"({"level":"ERROR","service":"dashsec","host":"h1",)"
+             R"("message":"boom \u001b[2J \u009b31m \u001b]8;;http://x/\u0007link \u202etxt.exe"})" "\n");
+  const std::string kcat = "kcat -P -b " + kafka::testing::brokers() + " -t " + topic.name() + " -l " + event_file;
+  bool seen = kafka::testing::wait_until(
+      [&] {
+        if (std::system(kcat.c_str()) != 0) return false;
+        return read_file(tail_log).find("txt.exe") != std::string::npos;
+      },
+      30s, 500ms);
+  ASSERT_TRUE(seen) << read_file(tail_log) << read_file(d.log);
+  const std::string out = read_file(tail_log);
+  EXPECT_NE(out.find("\x1b[33mWARN \x1b[0m \x1b[2mdashsec@h1\x1b[0m careful now\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("\x1b[31mERROR\x1b[0m \x1b[2mdashsec@h1\x1b[0m boom \\x1b[2J \\u009b31m "
+                     "\\x1b]8;;http://x/\\x07link \\u202etxt.exe\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("quiet info"), std::string::npos) << "the query filters on the server";
+  for (const char* raw : {"\x1b[2J", "\x1b]8", "\x07", "\xC2\x9B", "\xE2\x80\xAE"})
+    EXPECT_EQ(out.find(raw), std::string::npos) << "raw control reached the terminal";
 }
 
 }  // namespace
