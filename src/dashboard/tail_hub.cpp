@@ -19,10 +19,24 @@ Counter& sent_counter() {
                                                         "Events sent to live-tail clients");
   return c;
 }
+constexpr std::size_t kBatchFraming = 32;  // {"type":"events","events":[ ... ]}
+
+// How many of the queue's first events make the next batch: at most max_batch,
+// and at most max_batch_bytes encoded, but always at least one.
+std::size_t batch_size(const std::deque<EventPtr>& queue, const TailOptions& opt) {
+  const std::size_t limit = std::min(queue.size(), opt.max_batch);
+  std::size_t n = 0, bytes = kBatchFraming;
+  for (; n < limit; ++n) {
+    bytes += queue[n]->json.size() + 1;
+    if (n > 0 && bytes > opt.max_batch_bytes) break;
+  }
+  return n;
+}
+
 }  // namespace
 
 std::string encode_batch(const std::vector<EventPtr>& events) {
-  std::size_t n = 32;
+  std::size_t n = kBatchFraming;
   for (const auto& e : events) n += e->json.size() + 1;
   std::string out;
   out.reserve(n);
@@ -42,6 +56,7 @@ std::string encode_skipped(std::uint64_t count) {
 TailHub::TailHub(TailOptions options) : opt_(options) {
   if (opt_.client_queue == 0) opt_.client_queue = 1;
   if (opt_.max_batch == 0) opt_.max_batch = 1;
+  if (opt_.max_batch_bytes == 0) opt_.max_batch_bytes = 1;
   if (opt_.max_frames_in_flight == 0) opt_.max_frames_in_flight = 1;
   MetricsRegistry::global().gauge_fn("logtracer_dashboard_tail_clients", "Connected live-tail WebSocket clients", {},
                                      [this] { return static_cast<double>(clients()); });
@@ -149,7 +164,7 @@ void TailHub::flush() {
     // in-flight budget allows: one frame per cycle would cap every client at
     // max_batch per interval, and a busy match-all client would skip for good.
     for (std::size_t budget = opt_.max_frames_in_flight - in_flight; budget > 0 && !c->queue.empty(); --budget) {
-      const std::size_t n = std::min(c->queue.size(), opt_.max_batch);
+      const std::size_t n = batch_size(c->queue, opt_);
       out.assign(c->queue.begin(), c->queue.begin() + static_cast<std::ptrdiff_t>(n));
       if (!c->socket->send(encode_batch(out))) break;
       c->queue.erase(c->queue.begin(), c->queue.begin() + static_cast<std::ptrdiff_t>(n));

@@ -23,6 +23,9 @@ struct TailOptions {
   std::chrono::milliseconds batch_interval{100};
   std::size_t client_queue = 10'000;   // events held per client before the oldest are skipped
   std::size_t max_batch = 2'000;       // events per WebSocket message
+  // Encoded bytes per WebSocket message (a single larger event still goes alone): with
+  // 64 KiB lines, max_batch alone would allow 128 MiB frames, past what clients read.
+  std::size_t max_batch_bytes = 1u << 20;
   std::size_t max_clients = 200;
   std::size_t inbox_capacity = 200'000;  // events published between two cycles
   std::size_t max_frames_in_flight = 2;  // a client with more unsent frames gets nothing new this cycle

@@ -141,6 +141,66 @@ TEST(TailHub, AReaderThatKeepsUpGetsMoreThanOneBatchPerCycleWithoutSkipping) {
   EXPECT_EQ(ids.back(), "e349");
 }
 
+EventPtr big_event(int i, std::size_t message_bytes) {
+  LogEvent e;
+  e.id = "e" + std::to_string(i);
+  e.timestamp = 1'764'000'000'000'000'000 + i;
+  e.level = Level::Info;
+  e.service = "api";
+  e.message.assign(message_bytes, 'x');
+  return make_stored_event(std::move(e));
+}
+
+TEST(TailHub, BatchesAreCappedInBytesAsWellAsInCount) {
+  // 64 KiB lines: 2,000 of them would be a 128 MiB frame. Default options.
+  TailHub hub({.client_queue = 1000, .max_frames_in_flight = 100});
+  auto c = std::make_shared<FakeSocket>();
+  ASSERT_TRUE(hub.add_client(c, compile("")));
+  constexpr int kEvents = 100;
+  for (int i = 0; i < kEvents; ++i) hub.publish(big_event(i, 64 << 10));
+  hub.flush();
+  std::vector<std::string> ids;
+  std::uint64_t skipped = 0;
+  c->tally(ids, skipped);
+  ASSERT_EQ(ids.size(), static_cast<std::size_t>(kEvents));  // all of them, in order, none skipped
+  EXPECT_EQ(ids.front(), "e0");
+  EXPECT_EQ(ids.back(), "e" + std::to_string(kEvents - 1));
+  EXPECT_EQ(skipped, 0u);
+  EXPECT_GE(c->frames.size(), 7u);  // 100 × 64 KiB in frames of at most 1 MiB
+  for (const auto& f : c->frames) EXPECT_LE(f.size(), std::size_t{1} << 20);
+}
+
+TEST(TailHub, AnEventLargerThanTheByteCapStillGoesAlone) {
+  TailHub hub({.client_queue = 1000, .max_batch_bytes = 4096});
+  auto c = std::make_shared<FakeSocket>();
+  ASSERT_TRUE(hub.add_client(c, compile("")));
+  hub.publish(big_event(0, 10'000));
+  hub.publish(event(1, Level::Info));
+  hub.publish(event(2, Level::Info));
+  hub.flush();
+  std::vector<std::string> ids;
+  std::uint64_t skipped = 0;
+  c->tally(ids, skipped);
+  EXPECT_EQ(ids, (std::vector<std::string>{"e0", "e1", "e2"}));
+  ASSERT_EQ(c->frames.size(), 2u);  // the big one alone, then the two small ones together
+  EXPECT_GT(c->frames[0].size(), 10'000u);
+}
+
+TEST(TailHub, InboxOverflowIsCountedForEveryClientWhateverItsQuery) {
+  // Events dropped before matching cannot be matched: each client is told it may
+  // have missed them (docs/api.md says so).
+  TailHub hub({.client_queue = 1000, .inbox_capacity = 10});
+  auto errors = std::make_shared<FakeSocket>();
+  ASSERT_TRUE(hub.add_client(errors, compile("level:ERROR")));
+  for (int i = 0; i < 15; ++i) hub.publish(event(i, Level::Info));
+  hub.flush();
+  std::vector<std::string> ids;
+  std::uint64_t skipped = 0;
+  errors->tally(ids, skipped);
+  EXPECT_TRUE(ids.empty());
+  EXPECT_EQ(skipped, 5u);
+}
+
 TEST(TailHub, InFlightFramesLimitWhatOneCycleSends) {
   TailHub hub({.client_queue = 1000, .max_batch = 100, .max_frames_in_flight = 2});
   auto c = std::make_shared<FakeSocket>();
