@@ -176,7 +176,11 @@ void DashboardFeed::run(const std::atomic<bool>& stop) {
             if (++bad_events % 1000 == 1) spdlog::warn("dashboard: undecodable processed record: {}", derr->message());
           } else {
             fill_defaults(event);
-            if (event.timestamp / 1'000'000 >= (now_ns() / 1'000'000) - history_.count())
+            // History is cut by when Kafka stored the record (a fallback start offset
+            // may begin earlier than since_ms_), never by the event's own timestamp:
+            // backfilled or late-shipped logs arrive now and must show.
+            const std::int64_t record_ms = m.timestamp_ms();
+            if ((record_ms >= 0 ? record_ms : event.timestamp / 1'000'000) >= since_ms_)
               dashboard_.ingest(std::move(event));
           }
         } else if (topic == topics_.alerts) {
