@@ -9,6 +9,7 @@
 #include <simdjson.h>
 
 #include "dashboard/assets.h"
+#include "net/test_upgrade.h"
 
 namespace lt::dashboard {
 namespace {
@@ -171,13 +172,13 @@ TEST_F(DashboardApi, TailStreamsMatchingEventsAndRefusesForeignOrigin) {
     }
   }
 
-  websocket::stream<beast::tcp_stream> evil(ioc);
-  beast::get_lowest_layer(evil).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
-  evil.set_option(websocket::stream_base::decorator(
-      [](websocket::request_type& req) { req.set(http::field::origin, "https://evil.example"); }));
-  beast::error_code ec;
-  evil.handshake(host, "/api/v1/tail", ec);
-  EXPECT_TRUE(ec);
+  // A foreign page is refused with 403 before the upgrade (not merely "some error"),
+  // and the hub gains no client for it.
+  const std::size_t clients = dash->hub().clients();
+  EXPECT_EQ(net::testing::upgrade_status(server->port(), {{"Origin", "https://evil.example"}}), 403);
+  const std::string evil_same_port = "http://evil.example:" + std::to_string(server->port());
+  EXPECT_EQ(net::testing::upgrade_status(server->port(), {{"Origin", evil_same_port}}), 403);
+  EXPECT_EQ(dash->hub().clients(), clients);
 }
 
 }  // namespace
