@@ -92,6 +92,12 @@ std::variant<std::vector<LogEvent>, IngestResponse> IngestHandler::decode(std::s
 
 IngestResponse IngestHandler::handle(const IngestRequest& request, EventSink& sink, StopSignal& stop) {
   using Clock = std::chrono::steady_clock;
+  // Ingest is for shippers, not pages: a browser marks every cross-site POST with Origin, and a
+  // text/plain or form POST needs no CORS preflight, so without this any web page could write
+  // into a loopback ingest that has no token.
+  if (!request.origin.empty()) {
+    return error(403, "requests from web pages (with an Origin header) are refused; send logs from a shipper");
+  }
   if (!http_.bearer_token.empty()) {
     auto token = net::bearer_token(request.authorization);
     if (!token || !net::constant_time_equal(*token, http_.bearer_token)) {

@@ -18,6 +18,7 @@ namespace lt::sources {
 struct IngestRequest {
   std::string body;
   std::string authorization;  // the Authorization header, verbatim
+  std::string origin;         // the Origin header: only browsers send one
 };
 
 struct IngestResponse {

@@ -54,7 +54,8 @@ std::optional<Error> HttpIngestSource::start(EventSink& sink) {
   auto listener = std::make_unique<Listener>(std::move(so));
   Listener* l = listener.get();
   l->server.route(net::http::verb::post, http_.path, [this, l](const net::Request& req, net::Responder respond) {
-    Job job{IngestRequest{req.raw.body(), std::string(req.header("Authorization"))}, respond};
+    Job job{IngestRequest{req.raw.body(), std::string(req.header("Authorization")), std::string(req.header("Origin"))},
+            respond};
     if (!l->queue.try_push(std::move(job))) {
       auto r = net::json_error(net::http::status::service_unavailable, "too many requests waiting; retry later");
       r.set("Retry-After", "1");

@@ -107,6 +107,15 @@ TEST_F(IngestHandlerTest, BearerTokenIsRequiredWhenConfigured) {
   EXPECT_EQ(call("{\"message\":\"a\"}", sink, "Bearer s3cret").status, 200);
 }
 
+TEST_F(IngestHandlerTest, RequestsFromWebPagesAreRefused) {
+  TestSink sink;  // no token: the case a cross-site page could otherwise use
+  auto r = handler_.handle(IngestRequest{"{\"message\":\"a\"}", "", "https://attacker.example"}, sink, stop_);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("Origin"), std::string::npos) << r.body;
+  EXPECT_EQ(sink.count(), 0u);
+  EXPECT_EQ(call("{\"message\":\"a\"}", sink).status, 200);
+}
+
 TEST_F(IngestHandlerTest, FullSinkAnswers503WithRetryAfterAndSendsNothing) {
   TestSink sink(TestSink::Mode::Refuse);
   auto r = call("{\"message\":\"a\"}\n{\"message\":\"b\"}", sink);
@@ -182,6 +191,10 @@ TEST(HttpIngestSource, ServesIngestOverHttp) {
   EXPECT_NE(ok.find("HTTP/1.1 200"), std::string::npos) << ok;
   EXPECT_NE(ok.find("{\"accepted\":2}"), std::string::npos) << ok;
   EXPECT_NE(http_post(src.port(), "/ingest", "{\"message\":\"x\"}").find("HTTP/1.1 401"), std::string::npos);
+  EXPECT_NE(http_post(src.port(), "/ingest", "{\"message\":\"x\"}",
+                      "Authorization: Bearer tok\r\nOrigin: http://attacker.example\r\n")
+                .find("HTTP/1.1 403"),
+            std::string::npos);
   EXPECT_NE(http_post(src.port(), "/ingest", std::string(2000, 'x'), "Authorization: Bearer tok\r\n")
                 .find("HTTP/1.1 413"),
             std::string::npos);
