@@ -92,4 +92,51 @@ void AckGroup::finish_one() {
   }
 }
 
+std::shared_ptr<AckBatch> AckBatch::create() { return std::shared_ptr<AckBatch>(new AckBatch()); }
+
+std::shared_ptr<AckBatch> AckBatch::after(const std::shared_ptr<AckBatch>& previous) {
+  auto next = create();
+  if (previous) {
+    ++next->pending_;  // not shared yet: no lock needed
+    previous->then([next](bool ok) { next->finish(ok); });
+  }
+  return next;
+}
+
+std::function<void(bool)> AckBatch::add() {
+  {
+    std::lock_guard lock(mu_);
+    ++pending_;
+  }
+  // The batch stays alive until its last output reports.
+  return [self = shared_from_this()](bool ok) { self->finish(ok); };
+}
+
+void AckBatch::then(std::function<void(bool)> done) {
+  bool ok = true;
+  {
+    std::lock_guard lock(mu_);
+    if (!done_) {
+      waiters_.push_back(std::move(done));
+      return;
+    }
+    ok = ok_;
+  }
+  done(ok);
+}
+
+void AckBatch::finish(bool ok) {
+  std::vector<std::function<void(bool)>> waiters;
+  bool result = true;
+  {
+    std::lock_guard lock(mu_);
+    if (!ok) ok_ = false;
+    if (--pending_ != 0) return;
+    done_ = true;
+    result = ok_;
+    waiters.swap(waiters_);
+  }
+  for (auto& w : waiters) w(result);
+}
+
 }  // namespace lt

@@ -102,4 +102,32 @@ class AckGroup {
   std::atomic<bool> failed_{false};
 };
 
+// Outputs written together that other inputs wait on without owning them: the
+// alert notifications of one evaluation, which every record that matched a rule
+// before it may have caused. add() one per output, seal() when no more come; a
+// waiter registered with then() learns once whether every output was acknowledged
+// (true) or one failed (false), at once if that is already known. A batch created
+// after() another completes only after it, and fails if it failed: a record that
+// waits on a later batch also covers what an earlier one wrote.
+class AckBatch : public std::enable_shared_from_this<AckBatch> {
+ public:
+  static std::shared_ptr<AckBatch> create();
+  static std::shared_ptr<AckBatch> after(const std::shared_ptr<AckBatch>& previous);
+
+  // One more output; call the returned function exactly once with its delivery result.
+  std::function<void(bool ok)> add();
+  void seal() { finish(true); }
+  void then(std::function<void(bool ok)> done);
+
+ private:
+  AckBatch() = default;
+  void finish(bool ok);
+
+  std::mutex mu_;
+  int pending_ = 1;  // the seal
+  bool ok_ = true;
+  bool done_ = false;
+  std::vector<std::function<void(bool)>> waiters_;
+};
+
 }  // namespace lt

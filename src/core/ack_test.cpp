@@ -161,5 +161,37 @@ TEST(AckGroup, AnyFailedOutputFailsTheParent) {
   EXPECT_EQ(t->committed(), 0);
 }
 
+TEST(AckBatch, WaitersLearnTheResultOnceEveryOutputReportedAndTheBatchIsSealed) {
+  auto batch = AckBatch::create();
+  std::vector<bool> results;
+  batch->then([&](bool ok) { results.push_back(ok); });
+  auto first = batch->add();
+  auto second = batch->add();
+  second(true);
+  first(true);
+  EXPECT_TRUE(results.empty()) << "not sealed: more outputs may come";
+  batch->seal();
+  ASSERT_EQ(results, std::vector<bool>{true});
+  batch->then([&](bool ok) { results.push_back(ok); });  // late waiter: answered at once
+  EXPECT_EQ(results, (std::vector<bool>{true, true}));
+}
+
+TEST(AckBatch, OneFailedOutputFailsTheBatchAndEveryLaterOne) {
+  auto first = AckBatch::create();
+  auto out = first->add();
+  auto second = AckBatch::after(first);
+  auto third = AckBatch::after(second);
+  std::vector<std::pair<int, bool>> results;
+  third->then([&](bool ok) { results.emplace_back(3, ok); });
+  second->then([&](bool ok) { results.emplace_back(2, ok); });
+  third->seal();
+  second->seal();
+  first->seal();
+  EXPECT_TRUE(results.empty()) << "a later batch waits for the earlier one's output";
+  out(false);
+  std::sort(results.begin(), results.end());
+  EXPECT_EQ(results, (std::vector<std::pair<int, bool>>{{2, false}, {3, false}}));
+}
+
 }  // namespace
 }  // namespace lt

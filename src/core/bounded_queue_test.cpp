@@ -69,5 +69,24 @@ TEST(Metrics, RendersPrometheusText) {
   EXPECT_EQ(r.render().find("lt_lag{"), std::string::npos);
 }
 
+TEST(Metrics, RendersAHistogramWithCumulativeBuckets) {
+  MetricsRegistry r;
+  auto& h = r.histogram("lt_latency_seconds", "Latency.", {0.001, 0.01}, {{"stage", "x"}});
+  h.observe(0.0005);
+  h.observe(0.001);  // on the bound: counted in it (le = less or equal)
+  h.observe(0.005);
+  h.observe(2.0);
+  EXPECT_EQ(&h, &r.histogram("lt_latency_seconds", "", {5.0}, {{"stage", "x"}})) << "same handle";
+  const std::string text = r.render();
+  EXPECT_NE(text.find("# TYPE lt_latency_seconds histogram\n"
+                      "lt_latency_seconds_bucket{stage=\"x\",le=\"0.001\"} 2\n"
+                      "lt_latency_seconds_bucket{stage=\"x\",le=\"0.01\"} 3\n"
+                      "lt_latency_seconds_bucket{stage=\"x\",le=\"+Inf\"} 4\n"
+                      "lt_latency_seconds_sum{stage=\"x\"} 2.0065\n"
+                      "lt_latency_seconds_count{stage=\"x\"} 4\n"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace lt

@@ -5,6 +5,7 @@
 #include <emmintrin.h>
 
 #include <charconv>
+#include <optional>
 
 #include "core/id.h"
 #include "core/utf8.h"
@@ -466,6 +467,54 @@ std::string to_json(const LogEvent& event) {
   std::string s;
   encode_json(event, s);
   return s;
+}
+
+FitResult encode_json_within(LogEvent& event, std::string& out, std::size_t max_bytes) {
+  const std::size_t base = out.size();
+  encode_json(event, out);
+  const std::size_t total = out.size() - base;
+  if (total <= max_bytes) return FitResult::Fits;
+  // Escaping makes a message byte cost 1 to 6 output bytes, so find the longest
+  // head of the message whose JSON string fits the room the other fields leave
+  // (a binary search that encodes only the message: rare events, bounded work).
+  std::string scratch;
+  auto encoded_size = [&scratch](std::string_view text) {
+    scratch.clear();
+    append_json_string(text, scratch);
+    return scratch.size();
+  };
+  std::string message = std::move(event.message);
+  const std::size_t others = total - encoded_size(message);
+  constexpr std::size_t kFlagRoom = 32;  // ,"truncated":true
+  if (others + kFlagRoom + 2 <= max_bytes) {
+    const std::size_t room = max_bytes - others - kFlagRoom;
+    std::size_t lo = 0, hi = message.size();  // invariant: a head of lo bytes fits
+    while (lo < hi) {
+      const std::size_t mid = lo + (hi - lo + 1) / 2;
+      if (encoded_size(truncate_utf8(message, mid)) <= room) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    const Attribute* flag = event.attribute("truncated");
+    const std::optional<Attribute> prior_flag = flag ? std::optional<Attribute>(*flag) : std::nullopt;
+    event.message.assign(truncate_utf8(message, lo));
+    event.set_attribute("truncated", "true", AttrType::Bool);
+    out.resize(base);
+    encode_json(event, out);
+    if (out.size() - base <= max_bytes) return FitResult::Truncated;
+    if (prior_flag) {
+      event.set_attribute(prior_flag->key, prior_flag->value, prior_flag->type);
+    } else {
+      std::erase_if(event.attributes, [](const Attribute& a) { return a.key == "truncated"; });
+    }
+  }
+  // Other fields alone are too big: give the event back as it was.
+  event.message = std::move(message);
+  out.resize(base);
+  encode_json(event, out);
+  return FitResult::TooLarge;
 }
 
 }  // namespace lt

@@ -61,6 +61,14 @@ void fill_defaults(LogEvent& event);
 void encode_json(const LogEvent& event, std::string& out);
 std::string to_json(const LogEvent& event);
 
+// Appends the JSON of `event` to `out` in at most `max_bytes` (Kafka's
+// message.max.bytes): a longer event gets its message cut on a UTF-8 boundary and
+// the attribute `truncated: true`, like a line cut at max_line_bytes. TooLarge: even
+// an empty message would not fit (other fields are that big); `out` then holds
+// the full encoding and `event` is unchanged.
+enum class FitResult : std::uint8_t { Fits, Truncated, TooLarge };
+FitResult encode_json_within(LogEvent& event, std::string& out, std::size_t max_bytes);
+
 // Appends `s` as a JSON string literal (quotes included), escaping as needed and
 // replacing invalid UTF-8 with U+FFFD.
 void append_json_string(std::string_view s, std::string& out);

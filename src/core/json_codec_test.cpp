@@ -239,5 +239,42 @@ TEST(JsonCodec, FillDefaultsAssignsIdAndTime) {
   EXPECT_EQ(e.id, id);
 }
 
+TEST(JsonCodec, EncodeWithinCutsTheMessageOnACharacterBoundaryAndFlagsIt) {
+  LogEvent e = sample_event();
+  // 3-byte characters and quotes that escape to 2 bytes: the cut must not split either.
+  e.message.clear();
+  for (int i = 0; i < 20'000; ++i) e.message += i % 2 ? "\xE2\x82\xAC" : "\"";
+  const std::size_t limit = 10'000;
+  std::string out = "prefix";
+  ASSERT_EQ(encode_json_within(e, out, limit), FitResult::Truncated);
+  const std::string_view json = std::string_view(out).substr(6);
+  EXPECT_LE(json.size(), limit);
+  EXPECT_GT(json.size(), limit / 2) << "cut no more than needed";
+  EXPECT_TRUE(is_valid_utf8(json));
+  LogEvent back;
+  EventDecoder decoder;
+  ASSERT_FALSE(decoder.decode(json, back).has_value());
+  ASSERT_NE(back.attribute("truncated"), nullptr);
+  EXPECT_EQ(back.attribute("truncated")->value, "true");
+  EXPECT_EQ(back.message, e.message);
+  EXPECT_TRUE(is_valid_utf8(back.message));
+  EXPECT_EQ(back.attribute("user_id")->value, "u-42") << "only the message is cut";
+}
+
+TEST(JsonCodec, EncodeWithinLeavesAFittingEventAloneAndGivesUpOnHugeOtherFields) {
+  LogEvent small = sample_event();
+  std::string out;
+  EXPECT_EQ(encode_json_within(small, out, 10'000), FitResult::Fits);
+  EXPECT_EQ(out, to_json(sample_event()));
+
+  LogEvent big = sample_event();
+  big.set_attribute("blob", std::string(50'000, 'x'));
+  const LogEvent before = big;
+  out.clear();
+  EXPECT_EQ(encode_json_within(big, out, 10'000), FitResult::TooLarge);
+  EXPECT_EQ(big, before) << "unchanged, unflagged";
+  EXPECT_EQ(out, to_json(before));
+}
+
 }  // namespace
 }  // namespace lt
