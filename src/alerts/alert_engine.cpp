@@ -356,14 +356,17 @@ std::variant<std::unique_ptr<AlertEngine>, Error> AlertEngine::create(const std:
   return engine;
 }
 
-void AlertEngine::observe(const LogEvent& event, TimestampNs now) {
+bool AlertEngine::observe(const LogEvent& event, TimestampNs now) {
+  bool matched = false;
   std::shared_lock lock(rules_mu_);
   for (const auto& rule : rules_) {
     rule->evaluated->inc();
     if (!rule->rule.query.matches(event)) continue;
     rule->matches->inc();
     rule->record(event, now, options_.max_groups_per_rule);
+    matched = true;
   }
+  return matched;
 }
 
 std::vector<AlertNotification> AlertEngine::tick(TimestampNs now) {

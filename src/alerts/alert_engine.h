@@ -51,8 +51,9 @@ class AlertEngine {
   AlertEngine& operator=(const AlertEngine&) = delete;
 
   // Hot path: one query evaluation per rule; on a match, one bucket increment
-  // under the rule's lock. Never blocks on I/O, never throws.
-  void observe(const LogEvent& event, TimestampNs now);
+  // under the rule's lock. Never blocks on I/O, never throws. True when a rule
+  // matched: the next tick() may notify because of this event.
+  bool observe(const LogEvent& event, TimestampNs now);
 
   // Evaluates windows, silences and cooldowns; returns the state changes (firing,
   // repeat, resolved) in rule order. Call it periodically (every second is plenty).

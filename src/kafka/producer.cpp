@@ -4,8 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
+#include "core/metrics.h"
 #include "kafka/consumer.h"
 
 namespace lt::kafka {
@@ -49,6 +51,36 @@ TxnStatus txn_status(rd_kafka_error_t* error, std::string_view context) {
 
 }  // namespace
 
+namespace {
+
+// Scrape-time functions over the shared counters: a replacement producer with the
+// same label takes the series over; a destroyed one reads as the last values it had.
+void export_metrics(const std::shared_ptr<ProducerMetrics>& metrics, const ProducerOptions& options) {
+  auto& registry = MetricsRegistry::global();
+  const Labels labels{{"producer", options.metrics_label}};
+  using Field = std::atomic<std::uint64_t> ProducerMetrics::*;
+  auto counter = [&](const char* name, const char* help, Field field) {
+    registry.counter_fn(name, help, labels, [metrics, field] {
+      return static_cast<double>(((*metrics).*field).load(std::memory_order_relaxed));
+    });
+  };
+  counter("logtracer_kafka_producer_accepted_total", "Messages the producer queued.", &ProducerMetrics::accepted);
+  counter("logtracer_kafka_producer_acknowledged_total", "Messages the broker acknowledged.",
+          &ProducerMetrics::delivered);
+  counter("logtracer_kafka_producer_delivery_errors_total", "Delivery reports with an error.",
+          &ProducerMetrics::failed);
+  const double capacity = std::max(1, options.queue_buffering_max_messages);
+  registry.gauge_fn("logtracer_kafka_producer_buffer_fill",
+                    "Messages queued or in flight, as a fraction of the producer's buffer (1 = full: backpressure).",
+                    labels, [metrics, capacity] {
+                      return static_cast<double>(std::max<std::int64_t>(
+                                 0, metrics->in_flight.load(std::memory_order_relaxed))) /
+                             capacity;
+                    });
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Producer>> Producer::create(const ClientConfig& config,
                                                    const ProducerOptions& options) {
   std::vector<Property> defaults = {
@@ -74,6 +106,13 @@ Result<std::unique_ptr<Producer>> Producer::create(const ClientConfig& config,
   if (!conf) return conf.error();
 
   std::unique_ptr<Producer> producer(new Producer(options));
+  {
+    char value[32];
+    std::size_t size = sizeof value;
+    if (rd_kafka_conf_get(conf->get(), "message.max.bytes", value, &size) == RD_KAFKA_CONF_OK) {
+      producer->max_message_bytes_ = static_cast<std::size_t>(std::strtoull(value, nullptr, 10));
+    }
+  }
   rd_kafka_conf_set_opaque(conf->get(), producer.get());
   rd_kafka_conf_set_dr_msg_cb(conf->get(), &Producer::on_delivery);
   rd_kafka_conf_set_error_cb(conf->get(), &Producer::on_error);
@@ -82,6 +121,7 @@ Result<std::unique_ptr<Producer>> Producer::create(const ClientConfig& config,
   if (!rk) return rk.error();
   producer->rk_ = std::move(*rk);
   if (options.poll_thread) producer->start_poll_thread();
+  if (!options.metrics_label.empty()) export_metrics(producer->metrics_, options);
   return producer;
 }
 
@@ -164,10 +204,10 @@ Status Producer::enqueue(const OutgoingMessage& message, DeliveryNode* node) {
   }
 
   // Count before queueing: the report may be served before produceva returns.
-  metrics_.in_flight.fetch_add(1, std::memory_order_relaxed);
+  metrics_->in_flight.fetch_add(1, std::memory_order_relaxed);
   rd_kafka_error_t* error = rd_kafka_produceva(rk_.get(), all, n);
   if (error != nullptr) {
-    metrics_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+    metrics_->in_flight.fetch_sub(1, std::memory_order_relaxed);
     // On failure librdkafka keeps neither the headers nor the opaque.
     if (headers != nullptr) rd_kafka_headers_destroy(headers);
     delete node;
@@ -175,7 +215,7 @@ Status Producer::enqueue(const OutgoingMessage& message, DeliveryNode* node) {
     rd_kafka_error_destroy(error);
     return out;
   }
-  metrics_.accepted.fetch_add(1, std::memory_order_relaxed);
+  metrics_->accepted.fetch_add(1, std::memory_order_relaxed);
   return std::nullopt;
 }
 
@@ -187,14 +227,14 @@ Result<Producer::TopicHandle> Producer::topic(const std::string& name) {
 
 Status Producer::produce_borrowed(rd_kafka_topic_t* topic, std::string_view key, std::string_view payload,
                                   DeliveryNode* node) {
-  metrics_.in_flight.fetch_add(1, std::memory_order_relaxed);
+  metrics_->in_flight.fetch_add(1, std::memory_order_relaxed);
   // rd_kafka_produce: no flags, so the payload is referenced, not copied (the key always is).
   if (rd_kafka_produce(topic, RD_KAFKA_PARTITION_UA, 0, const_cast<char*>(payload.data()), payload.size(),
                        key.empty() ? nullptr : key.data(), key.size(), node) != 0) {
-    metrics_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+    metrics_->in_flight.fetch_sub(1, std::memory_order_relaxed);
     return make_error(rd_kafka_last_error(), std::string("produce to ") + rd_kafka_topic_name(topic));
   }
-  metrics_.accepted.fetch_add(1, std::memory_order_relaxed);
+  metrics_->accepted.fetch_add(1, std::memory_order_relaxed);
   return std::nullopt;
 }
 
@@ -210,16 +250,16 @@ void Producer::handle_delivery(const rd_kafka_message_t* message) {
   std::optional<Error> error;
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     report.offset = message->offset;
-    metrics_.delivered.fetch_add(1, std::memory_order_relaxed);
+    metrics_->delivered.fetch_add(1, std::memory_order_relaxed);
   } else {
     error = make_error(message->err, "deliver to " + std::string(report.topic) + "[" +
                                          std::to_string(message->partition) + "]");
     if (message->err == RD_KAFKA_RESP_ERR__FATAL) error->klass = ErrorClass::Fatal;
     report.error = &*error;
-    metrics_.failed.fetch_add(1, std::memory_order_relaxed);
+    metrics_->failed.fetch_add(1, std::memory_order_relaxed);
     if (options_.on_delivery_error) options_.on_delivery_error(*error);
   }
-  metrics_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  metrics_->in_flight.fetch_sub(1, std::memory_order_relaxed);
   if (node != nullptr) node->complete(report);
 }
 

@@ -49,6 +49,9 @@ struct ProducerOptions {
   // "eos"), every statistics_interval_ms on the poll thread; 0 disables.
   int statistics_interval_ms = 0;
   std::function<void(std::string_view json)> on_statistics;
+  // Non-empty: the producer's ProducerMetrics are served on /metrics as
+  // logtracer_kafka_producer_*{producer="<label>"} (docs/operations.md).
+  std::string metrics_label;
 };
 
 struct OutgoingMessage {
@@ -138,7 +141,14 @@ class Producer {
   [[nodiscard]] Status produce_borrowed(rd_kafka_topic_t* topic, std::string_view key, std::string_view payload,
                                         DeliveryNode* node);
 
-  const ProducerMetrics& metrics() const noexcept { return metrics_; }
+  const ProducerMetrics& metrics() const noexcept { return *metrics_; }
+  // The largest payload librdkafka accepts with this key and these headers
+  // (`message.max.bytes` less the record's framing, with headroom). A bigger one
+  // is refused for good (kafka.msg_size_too_large): callers cut it to fit first.
+  std::size_t max_payload_bytes(std::size_t key_bytes = 0, std::size_t header_bytes = 0) const noexcept {
+    const std::size_t overhead = 512 + key_bytes + header_bytes;
+    return max_message_bytes_ > overhead ? max_message_bytes_ - overhead : 0;
+  }
   // Messages queued locally or in flight to the broker.
   std::size_t queue_length() const;
   // Set once the producer hit an unrecoverable error (idempotence or transaction
@@ -157,7 +167,9 @@ class Producer {
 
   HandlePtr rk_;
   ProducerOptions options_;
-  ProducerMetrics metrics_;
+  // Shared with the /metrics functions, which outlive a producer replaced by a reload.
+  std::shared_ptr<ProducerMetrics> metrics_ = std::make_shared<ProducerMetrics>();
+  std::size_t max_message_bytes_ = 1'000'000;  // librdkafka's default message.max.bytes
   std::atomic<bool> stop_{false};
   std::thread poll_thread_;
 };

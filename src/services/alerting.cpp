@@ -10,6 +10,12 @@
 namespace lt::services {
 namespace {
 
+// The batch of the evaluation the ticker thread is dispatching. The dispatcher's
+// notifier interface carries no acknowledgement, and the Kafka notifier runs
+// inline on the ticker thread, so the batch travels beside it. Other threads (a
+// webhook sender handing an undelivered copy to the local notifiers) see null.
+thread_local AckBatch* dispatching_batch = nullptr;
+
 std::variant<std::vector<alerts::AlertRuleOptions>, Error> rules_from(const config::ConsumerConfig& consumer) {
   std::vector<alerts::AlertRuleOptions> rules;
   for (const auto& r : consumer.alerts) {
@@ -38,6 +44,7 @@ std::variant<std::unique_ptr<AlertRunner>, Error> AlertRunner::create(
   runner->on_notification_ = std::move(on_notification);
   runner->notifiers_ = consumer.notifiers;
   runner->dispatcher_ = alerts::make_dispatcher(std::get<alerts::NotifiersOptions>(notifiers), runner->publish_);
+  runner->open_ = AckBatch::create();
   runner->ticker_ = std::thread([r = runner.get()] {
     pthread_setname_np(pthread_self(), "lt-alert-tick");
     r->tick_loop();
@@ -47,20 +54,44 @@ std::variant<std::unique_ptr<AlertRunner>, Error> AlertRunner::create(
 
 AlertRunner::~AlertRunner() { stop(); }
 
-void AlertRunner::observe(const LogEvent& event) { engine_->observe(event, now_ns()); }
+std::shared_ptr<AckBatch> AlertRunner::observe(const LogEvent& event) {
+  if (!engine_->observe(event, now_ns())) return nullptr;
+  // Taken after the engine recorded the event: the tick that closes this batch
+  // starts later, so it evaluates the event (or an earlier tick did, and this
+  // batch comes after() that one's).
+  std::lock_guard lock(open_mu_);
+  matched_.store(true, std::memory_order_relaxed);
+  return open_;
+}
 void AlertRunner::partitions_revoked() { engine_->on_partitions_revoked(now_ns()); }
 void AlertRunner::partitions_assigned() { engine_->on_partitions_assigned(now_ns()); }
 
 void AlertRunner::tick_loop() {
   while (!stop_.load()) {
-    for (int i = 0; i < 10 && !stop_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    auto notes = engine_->tick(now_ns());
-    if (notes.empty()) continue;
-    std::lock_guard lock(dispatcher_mu_);
-    for (const auto& n : notes) {
-      if (on_notification_) on_notification_(n);
+    // Once a second; sooner while records wait on the open batch, so that their
+    // offsets are held for about 100 ms rather than a second.
+    for (int i = 0; i < 10 && !stop_.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (matched_.load(std::memory_order_relaxed)) break;
     }
-    if (dispatcher_) dispatcher_->submit(notes);
+    std::shared_ptr<AckBatch> batch;
+    {
+      std::lock_guard lock(open_mu_);
+      batch = std::exchange(open_, nullptr);
+      open_ = AckBatch::after(batch);
+      matched_.store(false, std::memory_order_relaxed);
+    }
+    auto notes = engine_->tick(now_ns());
+    if (!notes.empty()) {
+      std::lock_guard lock(dispatcher_mu_);
+      for (const auto& n : notes) {
+        if (on_notification_) on_notification_(n);
+      }
+      dispatching_batch = batch.get();
+      if (dispatcher_) dispatcher_->submit(notes);
+      dispatching_batch = nullptr;
+    }
+    batch->seal();
   }
 }
 
@@ -104,23 +135,32 @@ std::optional<Error> reload_processing(const config::ConsumerConfig& consumer, P
   return std::nullopt;
 }
 
+std::function<void(bool)> alert_delivery() { return dispatching_batch ? dispatching_batch->add() : nullptr; }
+
 alerts::KafkaPublish alerts_to_kafka(std::function<kafka::Producer*()> producer, std::string topic) {
   return [producer = std::move(producer), topic = std::move(topic)](std::string_view key, std::string json) {
+    std::function<void(bool)> done = alert_delivery();
     kafka::Producer* p = producer();
-    if (!p) return;
+    if (!p) {
+      if (done) done(false);
+      return;
+    }
     const kafka::OutgoingMessage m{.topic = topic, .key = key, .payload = json};
     for (int attempt = 0; attempt < 200; ++attempt) {
-      auto st = p->produce(m, [](const kafka::DeliveryReport& r) {
+      auto st = p->produce(m, [done](const kafka::DeliveryReport& r) {
         if (!r.ok()) spdlog::error("alert to Kafka not delivered: {}", r.error->message);
+        if (done) done(r.ok());
       });
       if (!st) return;
       if (!st->retriable()) {
         spdlog::error("alert to Kafka refused: {}", st->message);
+        if (done) done(false);
         return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     spdlog::error("alert to Kafka dropped after 2 s of a full producer queue (kept in the process log)");
+    if (done) done(false);
   };
 }
 

@@ -30,7 +30,9 @@ class AlertRunner : public EventObserver {
       std::function<void(const alerts::AlertNotification&)> on_notification = {});
   ~AlertRunner() override;
 
-  void observe(const LogEvent& event) override;
+  // A matching event joins the open batch: the notifications of the next
+  // evaluation, which its record's offset waits for (issue #5).
+  std::shared_ptr<AckBatch> observe(const LogEvent& event) override;
   void partitions_revoked() override;
   void partitions_assigned() override;
 
@@ -50,12 +52,24 @@ class AlertRunner : public EventObserver {
   std::unique_ptr<alerts::AlertDispatcher> dispatcher_;
   config::NotifiersConfig notifiers_;
   std::atomic<bool> stop_{false};
+  // The batch the next tick() writes: matching events join it. Each tick opens the
+  // next one after() it, so a record that joined late still covers the earlier tick.
+  std::mutex open_mu_;
+  std::shared_ptr<AckBatch> open_;
+  std::atomic<bool> matched_{false};  // a record waits: tick sooner than once a second
   std::thread ticker_;
 };
+
+// For a KafkaPublish: while an AlertRunner dispatches an evaluation, the
+// completion to call exactly once with the broker's verdict on the notification
+// being published (the records that matched before it wait on that); outside, empty.
+std::function<void(bool delivered)> alert_delivery();
 
 // Publishes notifications to `topic` through the producer `producer()` returns
 // (nullptr while there is none yet): a full producer queue is retried for 2 s,
 // then the notification is dropped with an error (it is in the process log too).
+// A notification written by an AlertRunner's evaluation reports its delivery to
+// that evaluation's batch, so the records waiting on it are committed only after it.
 alerts::KafkaPublish alerts_to_kafka(std::function<kafka::Producer*()> producer, std::string topic);
 
 // Live reload of the processing stage: builds the new pipeline, then reconfigures

@@ -84,6 +84,7 @@ ConsumeOptions consume_options(const config::Config& cfg) {
   o.max_in_flight = cfg.consumer.max_in_flight;
   o.retry = retry_policy(cfg.consumer.retry);
   o.producer = kafka_producer(cfg.kafka, nullptr);
+  o.producer.metrics_label = "processed";
   return o;
 }
 

@@ -5,6 +5,9 @@
 #include <random>
 #include <unordered_map>
 
+#include "core/json_codec.h"
+#include "core/time.h"
+#include "core/utf8.h"
 #include "services/kafka_check.h"
 #include "sources/source.h"
 
@@ -32,6 +35,17 @@ std::vector<kafka::Header> header_views(const Output& out) {
   h.reserve(out.headers.size());
   for (const auto& [k, v] : out.headers) h.push_back({k, v});
   return h;
+}
+
+// A processed event too big for the producer's message.max.bytes gets its message
+// cut to fit (flagged `truncated`) instead of being refused for good.
+void fit_processed(Output& out, const kafka::Producer& producer, Counter& truncated) {
+  const std::size_t limit = producer.max_payload_bytes(out.key.size());
+  if (out.payload.size() <= limit) return;
+  std::string fitted;
+  if (encode_json_within(out.event, fitted, limit) != FitResult::Truncated) return;
+  truncated.inc();
+  out.payload = std::move(fitted);
 }
 
 }  // namespace
@@ -68,20 +82,20 @@ class ConsumeService::Worker {
       }
       outputs.clear();
       const Origin origin{work->msg.topic(), work->msg.partition(), work->msg.offset()};
+      const auto started = std::chrono::steady_clock::now();
       processor_.process_record(work->msg.key(), work->msg.payload(), origin, outputs);
-      if (outputs.empty()) {  // filtered out: done with it
-        work->ack.ack();
+      svc_.processing_seconds_.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      auto group = join_outputs(work->ack, outputs);
+      if (!group) {
+        if (!outputs.empty())
+          write(outputs[0], origin, [&](const kafka::OutgoingMessage& m) { return svc_.producer_->produce(m, work->ack); },
+                [&] { work->ack.fail(); });
         continue;
       }
-      if (outputs.size() == 1) {
-        produce(outputs[0], [&](const kafka::OutgoingMessage& m) { return svc_.producer_->produce(m, work->ack); },
-                work->ack);
-        continue;
-      }
-      auto group = AckGroup::create(work->ack, static_cast<int>(outputs.size()));
       for (auto& out : outputs) {
-        produce(
-            out,
+        write(
+            out, origin,
             [&](const kafka::OutgoingMessage& m) {
               return svc_.producer_->produce(m, [group](const kafka::DeliveryReport& r) {
                 if (r.ok()) {
@@ -91,33 +105,80 @@ class ConsumeService::Worker {
                 }
               });
             },
-            AckRef{});
+            [&] { group->fail(); });
       }
     }
   }
 
-  // Produces one output, waiting while the producer queue is full. A permanent
-  // refusal fails the record (it is not committed; a rewind reprocesses it).
+  // Writes one output, waiting while the producer queue is full. An output the
+  // broker can never take does not stall the partition: a processed event too
+  // big for message.max.bytes is cut to fit (flagged `truncated`), and what is
+  // still refused for good becomes a dead letter saying why. Only a dead letter
+  // refused for good fails the record (not committed; a rewind reprocesses it).
+  template <typename ProduceFn, typename FailFn>
+  void write(Output& out, const Origin& origin, ProduceFn&& produce, FailFn&& fail) {
+    const bool processed = out.kind == Output::Kind::Processed;
+    if (processed) fit_processed(out, *svc_.producer_, svc_.truncated_);
+    auto refused = send(out, processed ? svc_.options_.processed_topic : svc_.options_.dlq_topic, produce);
+    if (!refused) return;
+    if (processed) {
+      spdlog::error("consume: {} refused the event of {}[{}]@{} for good ({}); dead-lettering it",
+                    svc_.options_.processed_topic, origin.topic, origin.partition, origin.offset, refused->message);
+      Output letter = refusal_dead_letter(out, origin, *refused);
+      if (!send(letter, svc_.options_.dlq_topic, produce)) return;
+    } else if (fit_dead_letter(out)) {
+      if (!send(out, svc_.options_.dlq_topic, produce)) return;
+    }
+    spdlog::error("consume: cannot write to {}: {}", svc_.options_.dlq_topic, refused->message);
+    fail();
+  }
+
+  // Produces, retrying a full queue. Returns the error of a permanent refusal.
   template <typename ProduceFn>
-  void produce(const Output& out, ProduceFn&& fn, const AckRef& ack_on_refusal) {
+  std::optional<Error> send(const Output& out, std::string_view topic, ProduceFn& produce) {
     const auto headers = header_views(out);
-    const kafka::OutgoingMessage m{
-        .topic = out.kind == Output::Kind::Processed ? svc_.options_.processed_topic : svc_.options_.dlq_topic,
-        .key = out.key,
-        .payload = out.payload,
-        .headers = headers};
+    const kafka::OutgoingMessage m{.topic = topic, .key = out.key, .payload = out.payload, .headers = headers};
     auto pause = 200us;
     while (true) {
-      kafka::Status st = fn(m);
-      if (!st) return;
-      if (!st->retriable()) {
-        spdlog::error("consume: cannot write to {}: {}", m.topic, st->message);
-        ack_on_refusal.fail();
-        return;
-      }
+      kafka::Status st = produce(m);
+      if (!st) return std::nullopt;
+      if (!st->retriable()) return st;
       std::this_thread::sleep_for(pause);
       pause = std::min(pause * 2, std::chrono::microseconds(20ms));
     }
+  }
+
+  // The dead letter for a processed event the broker refused: the event as it
+  // would have been written (cut to fit if need be), with the refusal as reason.
+  Output refusal_dead_letter(const Output& out, const Origin& origin, const Error& why) {
+    dead_lettered_counter("output").inc();
+    Output letter;
+    letter.kind = Output::Kind::DeadLetter;
+    letter.key = out.key;
+    letter.payload = out.payload;
+    letter.headers = {{std::string(kDlqErrorCode), why.code},
+                      {std::string(kDlqErrorMessage), why.message},
+                      {std::string(kDlqStage), "output"},
+                      {std::string(kDlqTopic), std::string(origin.topic)},
+                      {std::string(kDlqPartition), std::to_string(origin.partition)},
+                      {std::string(kDlqOffset), std::to_string(origin.offset)},
+                      {std::string(kDlqFailedAt), format_rfc3339(now_ns())},
+                      {std::string(kDlqAttempts), "1"}};
+    fit_dead_letter(letter);
+    return letter;
+  }
+
+  // Cuts a dead letter's payload to what the producer accepts (UTF-8-safe) and
+  // says so in a header. False when it already fitted (cutting cannot help).
+  bool fit_dead_letter(Output& letter) {
+    std::size_t header_bytes = 64;  // the header added below
+    for (const auto& [k, v] : letter.headers) header_bytes += k.size() + v.size() + 8;
+    const std::size_t limit = svc_.producer_->max_payload_bytes(letter.key.size(), header_bytes);
+    if (letter.payload.size() <= limit) return false;
+    const std::size_t original = letter.payload.size();
+    letter.payload.resize(truncate_utf8(letter.payload, limit).size());
+    letter.headers.emplace_back(std::string(kDlqPayloadTruncated), std::to_string(original));
+    return true;
   }
 
   ConsumeService& svc_;
@@ -133,7 +194,14 @@ ConsumeService::ConsumeService(ConsumeOptions options, std::shared_ptr<PipelineS
       rewinds_(MetricsRegistry::global().counter("logtracer_consumer_rewinds_total",
                                                  "Partitions rewound to their committed offset after an output failed.")),
       offsets_committed_(MetricsRegistry::global().counter(
-          "logtracer_consumer_offsets_stored_total", "Offset advances stored for commit (all outputs acknowledged).")) {}
+          "logtracer_consumer_offsets_stored_total", "Offset advances stored for commit (all outputs acknowledged).")),
+      truncated_(MetricsRegistry::global().counter(
+          "logtracer_consumer_truncated_total",
+          "Processed events whose message was cut to fit the producer's message.max.bytes (flagged truncated).")),
+      processing_seconds_(MetricsRegistry::global().histogram(
+          "logtracer_consumer_processing_seconds",
+          "Time from taking a record to its outputs being ready (decode, filter, enrich, redact, alerts, encode).",
+          {0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5})) {}
 
 ConsumeService::~ConsumeService() {
   drain_workers();
@@ -281,6 +349,19 @@ void ConsumeService::rewind_failed_partitions() {
   }
 }
 
+void ConsumeService::wait_in_flight(std::chrono::steady_clock::time_point deadline) {
+  std::vector<std::shared_ptr<PartitionState>> states;
+  {
+    std::lock_guard lock(partitions_mu_);
+    for (auto& [k, ps] : partitions_) states.push_back(ps);
+  }
+  for (auto& ps : states) {
+    while (ps->tracker && ps->tracker->in_flight() > 0 && !ps->tracker->failed() &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
+  }
+}
+
 void ConsumeService::drain_workers() {
   for (auto& w : workers_) w->stop();
   workers_.clear();
@@ -343,6 +424,9 @@ std::optional<Error> ConsumeService::run_at_least_once(const std::atomic<bool>& 
   // Drain: finish queued records, wait for their outputs, commit, leave.
   drain_workers();
   if (auto st = producer_->flush(30s)) spdlog::warn("consume: flush on shutdown: {}", st->message);
+  // Records that matched an alert rule wait for the next evaluation's notifications
+  // (the alert ticker still runs): give them a moment, then commit what is complete.
+  wait_in_flight(std::chrono::steady_clock::now() + 3s);
   store_offsets();
   if (auto st = consumer_->close()) spdlog::warn("consume: close: {}", st->message);
   spdlog::info("consume: stopped");
@@ -411,7 +495,8 @@ std::optional<Error> ConsumeService::run_exactly_once(const std::atomic<bool>& s
         outputs.clear();
         const Origin origin{msg.topic(), msg.partition(), msg.offset()};
         txn_processor_->process_record(msg.key(), msg.payload(), origin, outputs);
-        for (const auto& out : outputs) {
+        for (auto& out : outputs) {
+          if (out.kind == Output::Kind::Processed) fit_processed(out, *producer_, truncated_);
           const auto headers = header_views(out);
           const kafka::OutgoingMessage m{
               .topic = out.kind == Output::Kind::Processed ? options_.processed_topic : options_.dlq_topic,

@@ -69,6 +69,7 @@ class ConsumeService {
   void store_offsets();
   void rewind_failed_partitions();
   void drain_workers();
+  void wait_in_flight(std::chrono::steady_clock::time_point deadline);
   // Exactly-once: commits the open transaction with the offsets processed so far.
   std::optional<Error> commit_transaction();
   void abort_and_rewind(const Error& why);
@@ -91,6 +92,8 @@ class ConsumeService {
 
   Counter& rewinds_;
   Counter& offsets_committed_;
+  Counter& truncated_;               // processed events cut to fit message.max.bytes
+  Histogram& processing_seconds_;    // decode → outputs ready, per record
 };
 
 }  // namespace lt::services

@@ -46,7 +46,11 @@ KafkaSink::KafkaSink(kafka::Producer& producer, std::string topic)
       topic_(std::move(topic)),
       rejected_(MetricsRegistry::global().counter("logtracer_kafka_produce_rejected_total",
                                                   "Events the producer refused permanently (failed, not dropped).",
-                                                  {{"topic", topic_}})) {
+                                                  {{"topic", topic_}})),
+      truncated_(MetricsRegistry::global().counter(
+          "logtracer_kafka_truncated_total",
+          "Events whose message was cut to fit the producer's message.max.bytes (flagged truncated).",
+          {{"topic", topic_}})) {
   auto handle = producer_.topic(topic_);
   if (!handle) {
     spdlog::warn("kafka: {}: sending events one by one", handle.error().message);
@@ -72,7 +76,7 @@ KafkaSink::~KafkaSink() {
 bool KafkaSink::send(Envelope& env, std::chrono::milliseconds wait) {
   thread_local std::string payload;
   payload.clear();
-  encode_json(env.event, payload);
+  encode_fitted(env.event, payload);
   const kafka::OutgoingMessage msg{.topic = topic_, .key = env.event.service, .payload = payload};
   const auto deadline = std::chrono::steady_clock::now() + wait;
   auto pause = std::chrono::microseconds(200);
@@ -91,6 +95,20 @@ bool KafkaSink::send(Envelope& env, std::chrono::milliseconds wait) {
     if (std::chrono::steady_clock::now() + pause > deadline) return false;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(1000));
+  }
+}
+
+void KafkaSink::encode_fitted(LogEvent& event, std::string& out) {
+  const std::size_t start = out.size();
+  encode_json(event, out);
+  const std::size_t limit = producer_.max_payload_bytes(event.service.size());
+  if (out.size() - start <= limit) return;
+  // Too big for the broker, which would refuse it for good and the source would
+  // re-read it forever: cut the message to fit and flag it, as for a long line.
+  out.resize(start);
+  if (encode_json_within(event, out, limit) == FitResult::Truncated) {
+    truncated_.inc();
+    spdlog::warn("kafka: event {} cut to fit {} (message.max.bytes), flagged truncated", event.id, topic_);
   }
 }
 
@@ -147,7 +165,7 @@ void KafkaSink::produce_batch(EventBatch& batch) {
   offsets_.clear();
   for (std::size_t i = 0; i < n; ++i) {
     offsets_.push_back(static_cast<std::uint32_t>(node->arena.size()));
-    encode_json(batch.events[i], node->arena);
+    encode_fitted(batch.events[i], node->arena);
   }
   offsets_.push_back(static_cast<std::uint32_t>(node->arena.size()));
   const char* base = node->arena.data();  // stable from here on
@@ -180,7 +198,9 @@ void KafkaSink::produce_batch(EventBatch& batch) {
 std::variant<RawTopicOutput, Error> connect_raw_topic(const config::Config& cfg) {
   const auto client = kafka_client(cfg.kafka);
   if (auto e = check_kafka(client, "kafka producer")) return *e;
-  auto producer = kafka::Producer::create(client, kafka_producer(cfg.kafka, &cfg.producer));
+  auto popts = kafka_producer(cfg.kafka, &cfg.producer);
+  popts.metrics_label = "raw";
+  auto producer = kafka::Producer::create(client, popts);
   if (!producer) return producer.error();
   RawTopicOutput out;
   out.producer = std::move(producer).value();

@@ -47,10 +47,13 @@ class KafkaSink : public EventSink {
  private:
   void work();
   void produce_batch(EventBatch& batch);
+  // Appends the event's JSON, cut to the producer's maximum message size if need be.
+  void encode_fitted(LogEvent& event, std::string& out);
 
   kafka::Producer& producer_;
   std::string topic_;
   Counter& rejected_;
+  Counter& truncated_;
   kafka::Producer::TopicHandle handle_;
 
   std::mutex mu_;

@@ -23,10 +23,29 @@ RecordProcessor::RecordProcessor(std::shared_ptr<PipelineSlot> pipeline, RetryPo
       retries_(MetricsRegistry::global().counter("logtracer_consumer_retries_total",
                                                  "Retries of transient processing failures.")) {}
 
+Counter& dead_lettered_counter(std::string_view stage) {
+  return MetricsRegistry::global().counter("logtracer_consumer_dead_lettered_total",
+                                           "Records sent to the dead-letter topic, by the stage that failed.",
+                                           {{"stage", std::string(stage)}});
+}
+
+std::shared_ptr<AckGroup> join_outputs(const AckRef& record, const std::vector<Output>& outputs) {
+  std::shared_ptr<AckBatch> alerts;
+  for (const auto& out : outputs)
+    if (out.alerts) alerts = out.alerts;
+  const std::size_t count = outputs.size() + (alerts ? 1 : 0);
+  if (count == 0) record.ack();  // filtered out: done with it
+  if (count <= 1) return nullptr;
+  auto group = AckGroup::create(record, static_cast<int>(count));
+  if (alerts) alerts->then([group](bool ok) { ok ? group->ack() : group->fail(); });
+  return group;
+}
+
 void RecordProcessor::dead_letter(std::string_view key, std::string_view payload, const Origin& origin,
                                   std::string_view code, std::string_view message, std::string_view stage,
                                   int attempts, bool json_payload, std::vector<Output>& out) {
   dead_lettered_.inc();
+  dead_lettered_counter(stage).inc();  // cold path: a registry lookup is fine
   Output& o = out.emplace_back();
   o.kind = Output::Kind::DeadLetter;
   o.key.assign(key);
@@ -55,12 +74,12 @@ void RecordProcessor::process_record(std::string_view key, std::string_view payl
     return;
   }
   fill_defaults(scratch_);
-  process_event(std::move(scratch_), key, origin, out);
+  process_event(std::move(scratch_), key, origin, out, payload);
   scratch_ = LogEvent{};
 }
 
 void RecordProcessor::process_event(LogEvent event, std::string_view original_key, const Origin& origin,
-                                    std::vector<Output>& out) {
+                                    std::vector<Output>& out, std::string_view original) {
   in_.inc();
   const std::shared_ptr<const Pipeline> pipeline = pipeline_->load();
   int attempts = 1;
@@ -82,16 +101,22 @@ void RecordProcessor::process_event(LogEvent event, std::string_view original_ke
       return;
     }
     if (r.outcome.failed()) {
-      payload_.clear();
-      encode_json(event, payload_);
-      dead_letter(original_key, payload_, origin, r.outcome.error.code, r.outcome.error.message, r.stage_name,
+      // The record as it came, not the partly enriched event: `dlq replay` sends
+      // it back to the input topic. Without input bytes (`run`), the event as decoded.
+      if (original.empty()) {
+        payload_.clear();
+        encode_json(event, payload_);
+        original = payload_;
+      }
+      dead_letter(original_key, original, origin, r.outcome.error.code, r.outcome.error.message, r.stage_name,
                   attempts, true, out);
       return;
     }
   }
-  if (observer_) observer_->observe(event);
+  std::shared_ptr<AckBatch> alerts = observer_ ? observer_->observe(event) : nullptr;
   processed_.inc();
   Output& o = out.emplace_back();
+  o.alerts = std::move(alerts);
   o.kind = Output::Kind::Processed;
   o.key.assign(original_key.empty() ? std::string_view(event.service) : original_key);
   encode_json(event, o.payload);

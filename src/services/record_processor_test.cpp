@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "config/load.h"
 #include "services/pipeline_builder.h"
 
@@ -87,6 +89,34 @@ consumer:
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].event.message, "to [REDACTED]");
   EXPECT_EQ(out[0].event.attribute("user")->value, "alice@example.com");
+}
+
+TEST(RecordProcessorDeadLetter, AStageFailureCarriesTheOriginalBytesRedactedNotTheReencodedEvent) {
+  // Nothing listens on port 1: the lookup fails (transiently) at once, and with
+  // one attempt the record is dead-lettered by the http_lookup step.
+  auto slot = pipeline_from(R"(
+consumer:
+  enrich:
+    http_lookup:
+      url: http://127.0.0.1:1/users/{key}
+      key_field: user_id
+      timeout: 100ms
+  redact:
+    enabled: true
+)");
+  ASSERT_TRUE(slot);
+  RecordProcessor rp(slot, RetryPolicy{.max_attempts = 1});
+  // Aliases and spacing that the event encoder would rewrite.
+  const std::string record =
+      R"({ "service_name": "pay", "severity_level": "warn", "message": "refund for alice@example.com", "user_id": "u7" })";
+  std::vector<Output> out;
+  rp.process_record("k", record, Origin{"logs.raw", 2, 9}, out);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].kind, Output::Kind::DeadLetter);
+  std::map<std::string, std::string> headers(out[0].headers.begin(), out[0].headers.end());
+  EXPECT_EQ(headers[std::string(kDlqStage)], "http_lookup");
+  EXPECT_EQ(out[0].payload,
+            R"({ "service_name": "pay", "severity_level": "warn", "message": "refund for [REDACTED]", "user_id": "u7" })");
 }
 
 }  // namespace
