@@ -11,14 +11,6 @@
 namespace lt::it {
 namespace {
 
-// "logtracer is running: open http://127.0.0.1:PORT" on stdout; 0 until printed.
-int dashboard_port(const std::string& log_path) {
-  static const std::regex line(R"(logtracer is running: open http://127\.0\.0\.1:([0-9]+))");
-  std::smatch m;
-  const std::string text = read_file(log_path);
-  return std::regex_search(text, m, line) ? std::stoi(m[1]) : 0;
-}
-
 std::string event_id(const std::string& tag, int i) { return tag + "-" + std::to_string(i); }
 
 TEST(RunKafka, FileEventsReachTheProcessedTopicAndTheDashboardApi) {
@@ -56,7 +48,7 @@ TEST(RunKafka, FileEventsReachTheProcessedTopicAndTheDashboardApi) {
   Child child({"run", "--config", config}, log);
   ASSERT_GT(child.pid(), 0);
   int port = 0;
-  ASSERT_TRUE(kafka::testing::wait_until([&] { return (port = dashboard_port(log)) > 0 || !child.alive(); }, 30s,
+  ASSERT_TRUE(kafka::testing::wait_until([&] { return (port = run_dashboard_port(log)) > 0 || !child.alive(); }, 30s,
                                          50ms) &&
               port > 0)
       << read_file(log);

@@ -159,6 +159,15 @@ inline int admin_port(const std::string& log_path) {
 }
 
 // A loopback port nobody listens on right now (bound to 0, then released).
+// The dashboard port `logtracer run` prints ("logtracer is running: open
+// http://127.0.0.1:PORT") into its log; 0 until printed.
+inline int run_dashboard_port(const std::string& log_path) {
+  static const std::regex line(R"(logtracer is running: open http://127\.0\.0\.1:([0-9]+))");
+  std::smatch m;
+  const std::string text = read_file(log_path);
+  return std::regex_search(text, m, line) ? std::stoi(m[1]) : 0;
+}
+
 inline int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
