@@ -73,7 +73,9 @@ Written produce_input(const std::string& topic, int valid, int poison, std::chro
   int poison_every = poison ? total / poison : 0;
   int made_poison = 0;
   for (int i = 0; i < total; ++i) {
-    std::string key = "svc-" + std::to_string(i % 7);
+    // 60 keys reach all 6 partitions (librdkafka hashes keys with CRC32); 7 left partitions 1 and 4 empty,
+    // so a consumer 0 that owned just those two never processed anything and the kill never came.
+    std::string key = "svc-" + std::to_string(i % 60);
     std::string payload;
     if (poison_every && i % poison_every == 0 && made_poison < poison) {
       payload = "poison-" + std::to_string(made_poison++) + " {not json";
