@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "core/json_codec.h"
+#include "net/http_server.h"
 #include "core/log_event.h"
 #include "core/time.h"
 #include "kafka/admin.h"
@@ -117,12 +118,9 @@ Options parse_args(int argc, char** argv) {
 }
 
 // ------------------------------------------------------------------ CPU
-// utime + stime of a process, in seconds (10 ms resolution).
-double process_cpu_seconds(int pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  auto close = stat.rfind(')');  // the command name may hold spaces
-  if (close == std::string::npos) die("cannot read /proc/" + std::to_string(pid) + "/stat");
+// utime + stime, in seconds (10 ms resolution), from the fields of a /proc stat line
+// after the command name's closing parenthesis at `close`.
+double stat_cpu_seconds(const std::string& stat, std::size_t close) {
   std::istringstream in(stat.substr(close + 2));
   std::string field;
   unsigned long long utime = 0, stime = 0;
@@ -131,6 +129,15 @@ double process_cpu_seconds(int pid) {
     if (i == 15) stime = std::stoull(field);
   }
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// utime + stime of a process, in seconds.
+double process_cpu_seconds(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) die("cannot read /proc/" + std::to_string(pid) + "/stat");
+  return stat_cpu_seconds(stat, close);
 }
 
 // CPU seconds per thread name (threads of one name summed): where the server's CPU goes.
@@ -145,14 +152,7 @@ std::map<std::string, double> thread_cpu_seconds(int pid) {
     std::string name = stat.substr(open + 1, close - open - 1);
     // "http-0", "http-1" and librdkafka's "rdk:broker1" become one row each kind.
     while (!name.empty() && (std::isdigit(static_cast<unsigned char>(name.back())) || name.back() == '-')) name.pop_back();
-    std::istringstream in(stat.substr(close + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && in >> field; ++i) {
-      if (i == 14) utime = std::stoull(field);
-      if (i == 15) stime = std::stoull(field);
-    }
-    out[name] += static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    out[name] += stat_cpu_seconds(stat, close);
   }
   return out;
 }
@@ -254,21 +254,6 @@ std::vector<std::string> make_queries(int n, int match_all) {
     q.push_back("host:web-" + std::to_string(h % 16) + " level>=WARN" + (h >= 16 ? " timeout" : ""));
   q.resize(static_cast<std::size_t>(n));
   return q;
-}
-
-std::string url_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 // ------------------------------------------------------------------ latency
@@ -516,7 +501,7 @@ int main(int argc, char** argv) {
     auto endpoints = resolver.resolve(host, port);
     std::atomic<int> ready{0};
     for (const std::string& q : make_queries(o.clients, o.match_all)) {
-      auto c = std::make_shared<TailClient>(io, measuring, hostport, "/api/v1/tail?q=" + url_encode(q));
+      auto c = std::make_shared<TailClient>(io, measuring, hostport, "/api/v1/tail?q=" + lt::net::percent_encode(q));
       c->start(endpoints, ready);
       clients.push_back(std::move(c));
     }

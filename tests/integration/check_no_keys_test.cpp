@@ -4,7 +4,6 @@
 // not a repository is an error, not a silent pass.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstdio>
 
 #include "process_util.h"
@@ -15,21 +14,9 @@ namespace {
 using lt::testing::TempDir;
 using lt::testing::write_file;
 
-struct Shell {
-  int status = -1;
-  std::string output;
-};
+using Shell = lt::testing::Captured;
 
-Shell sh(const std::string& command) {
-  Shell result;
-  FILE* pipe = popen(("(" + command + ") 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  std::array<char, 4096> buffer{};
-  for (std::size_t n; (n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) result.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+Shell sh(const std::string& command) { return lt::testing::capture("(" + command + ") 2>&1"); }
 
 const std::string kScript = std::string(LT_SOURCE_DIR) + "/scripts/check-no-keys";
 

@@ -171,10 +171,7 @@ TEST(DlqReplay, DryRunSendsNothingAndAFilteredReplayIsProcessedOnceTheCauseIsFix
   for (const auto& [id, n] : processed) EXPECT_EQ(n, 1) << id;
   EXPECT_EQ(reader.high_watermark(t.dlq.name()), kValid + kPoison) << "a replayed record failed again";
 
-  consumer.kill(SIGTERM);
-  const auto status = consumer.wait_exit(30s);
-  ASSERT_TRUE(status.has_value());
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << read_file(log).substr(0, 4000);
+  expect_clean_stop(consumer, log);
 }
 
 }  // namespace

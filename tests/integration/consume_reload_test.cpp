@@ -191,10 +191,7 @@ TEST(ConsumeReload, FilterRulesSwapWithoutLossAndAnInvalidEditIsRejected) {
               total, processed, dropped, dropped_by["alpha"], dropped_by["beta"], dropped_by["gamma"], first_of[2],
               first_of[3]);
 
-  consumer.kill(SIGTERM);
-  const auto status = consumer.wait_exit(30s);
-  ASSERT_TRUE(status.has_value());
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << read_file(log).substr(0, 4000);
+  expect_clean_stop(consumer, log);
 }
 
 }  // namespace

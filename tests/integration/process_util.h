@@ -37,6 +37,23 @@ class TempDir {
   std::string path_;
 };
 
+// A shell command's exit status (-1 if it did not exit) and what it printed on stdout.
+struct Captured {
+  int status = -1;
+  std::string output;
+};
+
+inline Captured capture(const std::string& command) {
+  Captured result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return result;
+  char buffer[4096];
+  for (std::size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) result.output.append(buffer, n);
+  const int status = pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
 inline void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }

@@ -40,13 +40,6 @@ int start_run(std::unique_ptr<Child>& child, const std::string& config, const st
   return port;
 }
 
-void stop_cleanly(Child& child, const std::string& log) {
-  child.kill(SIGTERM);
-  auto status = child.wait_exit(30s);
-  ASSERT_TRUE(status.has_value()) << "still running 30 s after SIGTERM\n" << read_file(log);
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "status " << *status << "\n" << read_file(log);
-}
-
 TEST(RunEmbedded, ACleanStopThenRestartResumesWithoutLossOrRereading) {
   TempDir dir;
   const std::string tag = kafka::testing::unique_name("runemb");
@@ -72,7 +65,7 @@ TEST(RunEmbedded, ACleanStopThenRestartResumesWithoutLossOrRereading) {
   EXPECT_TRUE(kafka::testing::wait_until(
       [&] { return (present = ids_present(port, service, tag, 0, kFirst)) == kFirst; }, 30s, 100ms))
       << present << " of " << kFirst << " in the first run\n" << read_file(log1);
-  stop_cleanly(*run, log1);
+  expect_clean_stop(*run, log1);
 
   // Lines written while it is down.
   append_lines(app_log, tag, service, kFirst, kFirst + kWhileDown);
@@ -90,7 +83,7 @@ TEST(RunEmbedded, ACleanStopThenRestartResumesWithoutLossOrRereading) {
   EXPECT_EQ(reread, 0) << "the restart read again lines the first run had delivered";
   std::printf("[ run-embedded ] first run %d lines, written while down %d, after restart %d new, %d re-read\n", kFirst,
               kWhileDown, present, reread);
-  stop_cleanly(*run, log2);
+  expect_clean_stop(*run, log2);
 }
 
 }  // namespace

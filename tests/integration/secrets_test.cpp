@@ -8,7 +8,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <array>
 #include <atomic>
 #include <cstdio>
 #include <regex>
@@ -45,21 +44,9 @@ void expect_no_secret(const std::string& where, const std::string& text) {
   for (const auto& s : all_secrets()) EXPECT_EQ(text.find(s), std::string::npos) << s << " leaked in " << where << ":\n" << text;
 }
 
-struct Run {
-  int status = -1;
-  std::string output;
-};
+using Run = lt::testing::Captured;
 
-Run run(const std::string& args) {
-  Run result;
-  FILE* pipe = popen((std::string(LT_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  std::array<char, 4096> buffer{};
-  for (std::size_t n; (n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) result.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+Run run(const std::string& args) { return lt::testing::capture(std::string(LT_BINARY) + " " + args + " 2>&1"); }
 
 class SecretsTest : public ::testing::Test {
  protected:

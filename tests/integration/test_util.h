@@ -27,6 +27,8 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "core/json_codec.h"
 #include "core/log_event.h"
 #include "kafka/admin.h"
@@ -134,6 +136,17 @@ class Child {
   int stdin_ = -1;
   std::optional<int> status_;
 };
+
+// SIGTERM, then the process must exit 0 within `timeout`; its log (from `log_path`)
+// is in the failure message.
+inline void expect_clean_stop(Child& child, const std::string& log_path, std::chrono::milliseconds timeout = 30s) {
+  child.kill(SIGTERM);
+  const auto status = child.wait_exit(timeout);
+  ASSERT_TRUE(status.has_value()) << "still running " << timeout.count() << " ms after SIGTERM\n"
+                                  << read_file(log_path).substr(0, 4000);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+      << "status " << *status << "\n" << read_file(log_path).substr(0, 4000);
+}
 
 // VmRSS of `pid` in KiB (0 when unreadable).
 inline std::int64_t rss_kib(pid_t pid) {
