@@ -155,6 +155,34 @@ void BM_DecodeEncode(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// Encoding alone: the producer's cost per event (its Kafka sink encodes every
+// event it sends), on events as the file source builds them from log4j lines.
+void BM_Encode(benchmark::State& state) {
+  std::vector<lt::LogEvent> events(64);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    auto& e = events[i];
+    e.id = "01M8G2B0PF0GWAF8074WDE43" + std::to_string(10 + i);
+    e.timestamp = 1'795'860'000'000'000'000 + static_cast<std::int64_t>(i) * 1'000'000;
+    e.level = i % 7 == 0 ? lt::Level::Error : lt::Level::Info;
+    e.service = "bench";
+    e.environment = "production";
+    e.host = "vm";
+    e.source = "file:/var/log/app/app.log";
+    e.message = "POST /api/login/" + std::to_string(29256 + i * 7) + " 404 143ms client=81.2.69." +
+                std::to_string(i) + " user=u-8935 seq=" + std::to_string(i);
+    e.set_attribute("thread", "http-" + std::to_string(i % 16), lt::AttrType::String);
+    e.set_attribute("logger", "checkout.Handler", lt::AttrType::String);
+  }
+  std::string out;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    out.clear();
+    lt::encode_json(events[i++ % events.size()], out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 // The whole per-event path of the consumer.
 void BM_FullChain(benchmark::State& state) {
   auto& s = setup();
@@ -202,6 +230,7 @@ void BM_Static(benchmark::State& state) { run_stage(state, &setup().pipeline->st
 void BM_Redact(benchmark::State& state) { run_stage(state, &setup().pipeline->step(4)); }
 
 #define LT_BENCH(fn) BENCHMARK(fn)->Repetitions(5)->ReportAggregatesOnly(true)->MinTime(0.3)
+LT_BENCH(BM_Encode);
 LT_BENCH(BM_DecodeEncode);
 LT_BENCH(BM_FullChain);
 LT_BENCH(BM_StageBaseline);

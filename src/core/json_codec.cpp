@@ -5,6 +5,7 @@
 #include <emmintrin.h>
 
 #include <charconv>
+#include <cstring>
 #include <optional>
 
 #include "core/id.h"
@@ -416,7 +417,10 @@ void append_attribute_value(const Attribute& a, std::string& out) {
 
 }  // namespace
 
-void encode_json(const LogEvent& e, std::string& out) {
+namespace {
+
+// Any event, any content: escapes as it goes.
+void encode_json_escaping(const LogEvent& e, std::string& out) {
   // One allocation for the usual event: escaping rarely adds more than the slack.
   std::size_t size = 192 + e.id.size() + e.service.size() + e.environment.size() + e.host.size() + e.source.size() +
                      e.message.size() + e.trace_id.size() + e.span_id.size();
@@ -461,6 +465,106 @@ void encode_json(const LogEvent& e, std::string& out) {
     out.push_back('}');
   }
   out.push_back('}');
+}
+
+// The usual event, whose strings need no escaping: measured exactly, then
+// written with one resize and plain copies. False (nothing written) otherwise.
+bool encode_json_plain(const LogEvent& e, std::string& out) {
+  auto plain = [](std::string_view v) { return skip_plain(v.data(), 0, v.size()) == v.size(); };
+  const std::string_view level = to_string(e.level);
+  constexpr std::string_view kHead = "{\"id\":\"", kTs = "\",\"timestamp\":\"", kLevel = "\",\"level\":\"",
+                             kService = "\",\"service\":\"", kEnv = "\",\"environment\":\"", kHost = "\",\"host\":\"",
+                             kSource = "\",\"source\":\"", kMessage = "\",\"message\":\"", kTrace = "\",\"trace_id\":\"",
+                             kSpan = "\",\"span_id\":\"", kAttrs = "\",\"attributes\":{", kNull = "null";
+  constexpr std::size_t kTimestampBytes = 30;
+  std::size_t size = kHead.size() + e.id.size() + kTs.size() + kTimestampBytes + kLevel.size() + level.size() +
+                     kService.size() + e.service.size() + kEnv.size() + e.environment.size() + kHost.size() +
+                     e.host.size() + kSource.size() + e.source.size() + kMessage.size() + e.message.size() + 2;
+  if (!plain(e.id) || !plain(e.service) || !plain(e.environment) || !plain(e.host) || !plain(e.source) ||
+      !plain(e.message))
+    return false;
+  if (!e.trace_id.empty()) {
+    if (!plain(e.trace_id)) return false;
+    size += kTrace.size() + e.trace_id.size();
+  }
+  if (!e.span_id.empty()) {
+    if (!plain(e.span_id)) return false;
+    size += kSpan.size() + e.span_id.size();
+  }
+  if (!e.attributes.empty()) {
+    size += kAttrs.size() - 1;  // the message's closing quote is part of kAttrs
+    for (const auto& a : e.attributes) {
+      if (!plain(a.key)) return false;
+      size += a.key.size() + 4;  // "key": and a comma or the closing brace
+      const bool quoted = a.type == AttrType::String;
+      const bool null = a.type == AttrType::Null || (!quoted && a.value.empty());
+      if (quoted && !plain(a.value)) return false;
+      size += null ? kNull.size() : a.value.size() + (quoted ? 2 : 0);
+    }
+  }
+  const std::size_t base = out.size();
+  out.resize(base + size);
+  char* p = out.data() + base;
+  auto put = [&p](std::string_view v) {
+    std::memcpy(p, v.data(), v.size());
+    p += v.size();
+  };
+  put(kHead);
+  put(e.id);
+  put(kTs);
+  p += format_rfc3339(e.timestamp, p);
+  put(kLevel);
+  put(level);
+  put(kService);
+  put(e.service);
+  put(kEnv);
+  put(e.environment);
+  put(kHost);
+  put(e.host);
+  put(kSource);
+  put(e.source);
+  put(kMessage);
+  put(e.message);
+  if (!e.trace_id.empty()) {
+    put(kTrace);
+    put(e.trace_id);
+  }
+  if (!e.span_id.empty()) {
+    put(kSpan);
+    put(e.span_id);
+  }
+  if (e.attributes.empty()) {
+    *p++ = '"';
+  } else {
+    put(kAttrs);
+    bool first = true;
+    for (const auto& a : e.attributes) {
+      if (!first) *p++ = ',';
+      first = false;
+      *p++ = '"';
+      put(a.key);
+      *p++ = '"';
+      *p++ = ':';
+      if (a.type == AttrType::String) {
+        *p++ = '"';
+        put(a.value);
+        *p++ = '"';
+      } else if (a.type == AttrType::Null || a.value.empty()) {
+        put(kNull);
+      } else {
+        put(a.value);
+      }
+    }
+    *p++ = '}';
+  }
+  *p++ = '}';
+  return true;
+}
+
+}  // namespace
+
+void encode_json(const LogEvent& e, std::string& out) {
+  if (!encode_json_plain(e, out)) encode_json_escaping(e, out);
 }
 
 std::string to_json(const LogEvent& event) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "core/utf8.h"
 
@@ -45,6 +46,49 @@ TEST(JsonCodec, CanonicalFormIsStable) {
   e.message = "hi";
   EXPECT_EQ(to_json(e),
             R"({"id":"X","timestamp":"1970-01-01T00:00:00.000000000Z","level":"INFO","service":"","environment":"","host":"","source":"","message":"hi"})");
+}
+
+// Events whose strings need no escaping take a fast path; one escape anywhere
+// takes the escaping one. Both must write the same JSON: an event encoded with a
+// plain message equals, but for that message, the same event whose message
+// ends in a newline.
+TEST(JsonCodec, PlainAndEscapingPathsWriteTheSameJson) {
+  std::vector<LogEvent> variants;
+  LogEvent full = sample_event();
+  full.message = "payment declined code=51";
+  full.attributes.push_back({"empty_number", "", AttrType::Number});
+  full.attributes.push_back({"empty_string", "", AttrType::String});
+  variants.push_back(full);
+  LogEvent bare = full;
+  bare.trace_id.clear();
+  bare.span_id.clear();
+  bare.attributes.clear();
+  variants.push_back(bare);
+  LogEvent only_span = bare;
+  only_span.span_id = "00f067aa0ba902b7";
+  only_span.attributes = {{"n", "1", AttrType::Number}};
+  variants.push_back(only_span);
+  LogEvent empty;
+  variants.push_back(empty);
+  for (const LogEvent& plain : variants) {
+    LogEvent escaped = plain;
+    escaped.message += "\n";
+    std::string expected = to_json(plain);
+    const std::string needle = "\"message\":\"" + plain.message + "\"";
+    const auto at = expected.find(needle);
+    ASSERT_NE(at, std::string::npos) << expected;
+    expected.insert(at + needle.size() - 1, "\\n");
+    EXPECT_EQ(to_json(escaped), expected);
+    // Appending keeps what the buffer held.
+    std::string out = "prefix";
+    encode_json(plain, out);
+    EXPECT_EQ(out, "prefix" + to_json(plain));
+    EventDecoder dec;
+    LogEvent back;
+    ASSERT_FALSE(dec.decode(to_json(plain), back));
+    EXPECT_EQ(back.message, plain.message);
+    EXPECT_EQ(back.attributes.size(), plain.attributes.size());
+  }
 }
 
 TEST(JsonCodec, AcceptsCommonAliases) {

@@ -219,23 +219,21 @@ Status Producer::enqueue(const OutgoingMessage& message, DeliveryNode* node) {
   return std::nullopt;
 }
 
+int Producer::produce_batch_borrowed(rd_kafka_topic_t* topic, std::span<rd_kafka_message_t> messages) {
+  const auto n = static_cast<std::int64_t>(messages.size());
+  // Count before queueing: reports may be served before produce_batch returns.
+  metrics_->in_flight.fetch_add(n, std::memory_order_relaxed);
+  const int queued = rd_kafka_produce_batch(topic, RD_KAFKA_PARTITION_UA, 0, messages.data(),
+                                            static_cast<int>(messages.size()));
+  metrics_->in_flight.fetch_sub(n - queued, std::memory_order_relaxed);
+  metrics_->accepted.fetch_add(static_cast<std::uint64_t>(queued), std::memory_order_relaxed);
+  return queued;
+}
+
 Result<Producer::TopicHandle> Producer::topic(const std::string& name) {
   rd_kafka_topic_t* t = rd_kafka_topic_new(rk_.get(), name.c_str(), nullptr);
   if (t == nullptr) return make_error(rd_kafka_last_error(), "topic handle for " + name);
   return TopicHandle(t);
-}
-
-Status Producer::produce_borrowed(rd_kafka_topic_t* topic, std::string_view key, std::string_view payload,
-                                  DeliveryNode* node) {
-  metrics_->in_flight.fetch_add(1, std::memory_order_relaxed);
-  // rd_kafka_produce: no flags, so the payload is referenced, not copied (the key always is).
-  if (rd_kafka_produce(topic, RD_KAFKA_PARTITION_UA, 0, const_cast<char*>(payload.data()), payload.size(),
-                       key.empty() ? nullptr : key.data(), key.size(), node) != 0) {
-    metrics_->in_flight.fetch_sub(1, std::memory_order_relaxed);
-    return make_error(rd_kafka_last_error(), std::string("produce to ") + rd_kafka_topic_name(topic));
-  }
-  metrics_->accepted.fetch_add(1, std::memory_order_relaxed);
-  return std::nullopt;
 }
 
 void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {

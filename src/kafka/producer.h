@@ -135,11 +135,15 @@ class Producer {
   // A handle to produce to `topic` without a lookup by name per message. Must be
   // released before the producer is destroyed.
   Result<TopicHandle> topic(const std::string& topic);
-  // The batch fast path: `payload` is NOT copied and must stay valid until
-  // `node` gets the report (several messages may share one node and one buffer).
-  // The key is copied. On error nothing was queued and `node` was not called.
-  [[nodiscard]] Status produce_borrowed(rd_kafka_topic_t* topic, std::string_view key, std::string_view payload,
-                                        DeliveryNode* node);
+
+  // The batch fast path: many messages in one call, in order, with one clock
+  // read and one topic lock for all (rd_kafka_produce_batch). Payloads are NOT
+  // copied and must stay valid until their node (the message's _private, a
+  // DeliveryNode*; several messages may share one node and one buffer) gets the
+  // report; keys are copied. Each message's `err` says whether it was queued (a
+  // node is called only for those); after RD_KAFKA_RESP_ERR__QUEUE_FULL none of
+  // the rest was. Returns how many were queued.
+  int produce_batch_borrowed(rd_kafka_topic_t* topic, std::span<rd_kafka_message_t> messages);
 
   const ProducerMetrics& metrics() const noexcept { return *metrics_; }
   // The largest payload librdkafka accepts with this key and these headers

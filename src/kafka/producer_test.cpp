@@ -76,30 +76,48 @@ struct SharedNode final : Producer::DeliveryNode {
   std::atomic<int> failed{0};
 };
 
-TEST(KafkaProducer, BorrowedPayloadsShareOneNodeThatSeesEveryReport) {
+// `payloads` as borrowed messages keyed `key`, all sharing `node`.
+std::vector<rd_kafka_message_t> borrowed(const std::vector<std::string_view>& payloads, std::string_view key,
+                                         Producer::DeliveryNode* node) {
+  std::vector<rd_kafka_message_t> out(payloads.size());
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    out[i].payload = const_cast<char*>(payloads[i].data());
+    out[i].len = payloads[i].size();
+    out[i].key = key.empty() ? nullptr : const_cast<char*>(key.data());
+    out[i].key_len = key.size();
+    out[i]._private = node;
+  }
+  return out;
+}
+
+TEST(KafkaProducer, BorrowedBatchSharesOneNodeThatSeesEveryReport) {
   auto producer = Producer::create(mock_config());
   ASSERT_TRUE(producer) << producer.error().message;
   auto topic = (*producer)->topic("unit.borrowed");
   ASSERT_TRUE(topic) << topic.error().message;
   SharedNode node;
-  for (int i = 0; i < 100; ++i) node.buffer += "payload-" + std::to_string(i) + ";";
-  std::string_view rest = node.buffer;
-  int sent = 0;
-  while (!rest.empty()) {
-    const auto cut = rest.find(';') + 1;
-    ASSERT_FALSE((*producer)->produce_borrowed(topic->get(), "svc", rest.substr(0, cut), &node));
-    rest.remove_prefix(cut);
-    ++sent;
+  std::vector<std::size_t> starts;
+  for (int i = 0; i < 100; ++i) {
+    starts.push_back(node.buffer.size());
+    node.buffer += "payload-" + std::to_string(i);
   }
+  starts.push_back(node.buffer.size());
+  std::vector<std::string_view> payloads;
+  for (std::size_t i = 0; i + 1 < starts.size(); ++i)
+    payloads.push_back(std::string_view(node.buffer).substr(starts[i], starts[i + 1] - starts[i]));
+  auto messages = borrowed(payloads, "svc", &node);
+  ASSERT_EQ((*producer)->produce_batch_borrowed(topic->get(), messages), 100);
+  for (const auto& m : messages) EXPECT_EQ(m.err, RD_KAFKA_RESP_ERR_NO_ERROR);
   ASSERT_FALSE((*producer)->flush(10s));
-  EXPECT_EQ(node.ok.load(), sent);
+  EXPECT_EQ(node.ok.load(), 100);
   EXPECT_EQ(node.failed.load(), 0);
+  EXPECT_EQ((*producer)->metrics().accepted.load(), 100u);
   EXPECT_EQ((*producer)->metrics().delivered.load(), 100u);
   EXPECT_EQ((*producer)->metrics().in_flight.load(), 0);
   topic->reset();  // before the producer
 }
 
-TEST(KafkaProducer, BorrowedPayloadsFailTheirNodeWhenTheBrokerStaysDown) {
+TEST(KafkaProducer, BorrowedBatchFailsItsNodeWhenTheBrokerStaysDown) {
   ProducerOptions options;
   options.message_timeout_ms = 1'000;
   auto producer = Producer::create(mock_config(), options);
@@ -110,11 +128,40 @@ TEST(KafkaProducer, BorrowedPayloadsFailTheirNodeWhenTheBrokerStaysDown) {
   ASSERT_TRUE(topic) << topic.error().message;
   SharedNode node;
   node.buffer = "ab";
-  ASSERT_FALSE((*producer)->produce_borrowed(topic->get(), "", std::string_view(node.buffer).substr(0, 1), &node));
-  ASSERT_FALSE((*producer)->produce_borrowed(topic->get(), "", std::string_view(node.buffer).substr(1), &node));
+  auto messages = borrowed({std::string_view(node.buffer).substr(0, 1), std::string_view(node.buffer).substr(1)}, "",
+                           &node);
+  ASSERT_EQ((*producer)->produce_batch_borrowed(topic->get(), messages), 2);
   ASSERT_TRUE(wait_until([&] { return node.failed.load() == 2; }, 10s));
   EXPECT_EQ(node.ok.load(), 0);
   topic->reset();
+}
+
+TEST(KafkaProducer, BorrowedBatchStopsAtAFullQueueAndQueuesNothingAfter) {
+  ProducerOptions options;
+  options.queue_buffering_max_messages = 3;
+  options.close_timeout = 300ms;
+  SharedNode node;
+  node.buffer = "abcdef";
+  {
+    auto producer = Producer::create(mock_config(), options);
+    ASSERT_TRUE(producer) << producer.error().message;
+    rd_kafka_mock_broker_set_down(rd_kafka_handle_mock_cluster((*producer)->handle()), 1);
+    auto topic = (*producer)->topic("unit.borrowed.full");
+    ASSERT_TRUE(topic) << topic.error().message;
+    std::vector<std::string_view> payloads;
+    for (std::size_t i = 0; i < node.buffer.size(); ++i) payloads.push_back(std::string_view(node.buffer).substr(i, 1));
+    auto messages = borrowed(payloads, "svc", &node);
+    ASSERT_EQ((*producer)->produce_batch_borrowed(topic->get(), messages), 3);
+    for (std::size_t i = 0; i < messages.size(); ++i)
+      EXPECT_EQ(messages[i].err, i < 3 ? RD_KAFKA_RESP_ERR_NO_ERROR : RD_KAFKA_RESP_ERR__QUEUE_FULL) << i;
+    EXPECT_EQ((*producer)->metrics().accepted.load(), 3u);
+    EXPECT_EQ((*producer)->metrics().in_flight.load(), 3);
+    topic->reset();
+  }
+  // Closing purged the three queued messages: each reported once, failed; the
+  // three refused ones were never reported.
+  EXPECT_EQ(node.failed.load(), 3);
+  EXPECT_EQ(node.ok.load(), 0);
 }
 
 TEST(KafkaProducer, PermanentBrokerErrorFailsOnceAndIsClassified) {

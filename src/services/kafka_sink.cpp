@@ -169,29 +169,47 @@ void KafkaSink::produce_batch(EventBatch& batch) {
   }
   offsets_.push_back(static_cast<std::uint32_t>(node->arena.size()));
   const char* base = node->arena.data();  // stable from here on
+  messages_.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const std::string_view payload(base + offsets_[i], offsets_[i + 1] - offsets_[i]);
-    const LogEvent& event = batch.events[i];
-    auto pause = std::chrono::microseconds(200);
-    for (;;) {
-      // `node` is alive here: messages i..n-1 have not completed it yet.
-      kafka::Status st = producer_.produce_borrowed(handle_.get(), event.service, payload, node);
-      if (!st) break;
-      if (!st->retriable()) {
-        rejected_.inc();
-        spdlog::error("kafka: cannot produce event {} to {}: {}", event.id, topic_, st->message);
-        node->done(false);
+    rd_kafka_message_t& m = messages_[i];
+    m = rd_kafka_message_t{};
+    m.payload = const_cast<char*>(base + offsets_[i]);
+    m.len = offsets_[i + 1] - offsets_[i];
+    const std::string& key = batch.events[i].service;
+    m.key = key.empty() ? nullptr : const_cast<char*>(key.data());
+    m.key_len = key.size();
+    m._private = node;
+  }
+  // One call queues the batch (one clock read, one topic lock); what a full queue
+  // refused is offered again, in order, once delivery reports have made room.
+  std::size_t from = 0;
+  auto pause = std::chrono::microseconds(200);
+  while (from < n) {
+    // `node` is alive here: messages from..n-1 have not completed it yet.
+    producer_.produce_batch_borrowed(handle_.get(), std::span(messages_).subspan(from, n - from));
+    std::size_t full = n;  // the first message refused for lack of room
+    for (std::size_t i = from; i < n; ++i) {
+      const rd_kafka_resp_err_t err = messages_[i].err;
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        full = i;
         break;
       }
-      if (stop_.load(std::memory_order_acquire)) {
-        // Shutting down with the queue full: the rest is failed, so re-read after a restart.
-        for (std::size_t rest = i; rest < n; ++rest) node->done(false);
-        return;
-      }
-      // Queue full (the broker is slow or away): wait for delivery reports to make room.
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::microseconds(1000));
+      // The broker will never take this one: fail it (the source keeps its position).
+      rejected_.inc();
+      spdlog::error("kafka: cannot produce event {} to {}: {}", batch.events[i].id, topic_, rd_kafka_err2str(err));
+      node->done(false);
     }
+    if (full == n) return;
+    from = full;
+    if (stop_.load(std::memory_order_acquire)) {
+      // Shutting down with the queue full: the rest is failed, so re-read after a restart.
+      for (std::size_t rest = from; rest < n; ++rest) node->done(false);
+      return;
+    }
+    // Queue full (the broker is slow or away): wait for delivery reports to make room.
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(1000));
   }
 }
 
