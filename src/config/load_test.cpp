@@ -143,6 +143,20 @@ TEST(Load, UnknownKeyWithoutCloseMatchListsValidKeys) {
   EXPECT_THAT(result.diagnostics[0].message, HasSubstr("valid here: raw, processed, dlq, alerts"));
 }
 
+// A topic name Kafka refuses fails at load, with its position, rather than
+// failing every event at run time (the sources would re-read them forever).
+TEST(Load, InvalidKafkaTopicNamesAreRefused) {
+  for (const char* name : {"\"bench./usr/lib\"", "\"a b\"", "\"..\"", "\"caf\u00e9\""}) {
+    auto result = load(std::string("kafka:\n  topics:\n    raw: ") + name + "\n");
+    EXPECT_FALSE(result.ok()) << name;
+    ASSERT_EQ(result.diagnostics.size(), 1u) << name;
+    EXPECT_EQ(result.diagnostics[0].line, 3) << name;
+    EXPECT_THAT(result.diagnostics[0].message, HasSubstr("kafka.topics.raw")) << name;
+  }
+  EXPECT_FALSE(load("kafka:\n  topics:\n    dlq: " + std::string(250, 'x') + "\n").ok());
+  EXPECT_TRUE(load("kafka:\n  topics:\n    raw: logs.raw_v2-eu\n    alerts: " + std::string(249, 'x') + "\n").ok());
+}
+
 // A dotted key is not a path: `producer.sources[].name` at the top level once reached the
 // source-name row and wrote through the root config as if it were a source (found by config_fuzz).
 TEST(Load, DottedKeysAreUnknownNotPaths) {

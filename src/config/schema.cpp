@@ -174,6 +174,21 @@ std::string check_non_empty(const Value& value) {
   return std::get<std::string>(value).empty() ? "must not be empty" : std::string();
 }
 
+// Kafka's own rule (kafka.common.internals.Topic): a topic the broker would refuse
+// would otherwise fail every event, and the sources would re-read them forever.
+std::string check_topic_name(const Value& value) {
+  const auto& name = std::get<std::string>(value);
+  if (name.empty()) return "must not be empty";
+  if (name.size() > 249) return "a Kafka topic name has at most 249 characters";
+  if (name == "." || name == "..") return "'.' and '..' are not valid Kafka topic names";
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-';
+    if (!ok) return "a Kafka topic name has only letters, digits, '.', '_' and '-'";
+  }
+  return {};
+}
+
 std::string check_url_or_empty(const Value& value) {
   const auto& url = std::get<std::string>(value);
   if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
@@ -277,19 +292,19 @@ std::vector<KeyRow> build_schema() {
   r.push_back(section<Config>("kafka.topics", "Topic names."));
   r.push_back(key<Config>("kafka.topics.raw", T::String, "logs.raw", "Topic the producer writes parsed events to.",
                           [](auto& c) -> auto& { return c.kafka.topics.raw; })
-                  .checked(check_non_empty));
+                  .checked(check_topic_name));
   r.push_back(key<Config>("kafka.topics.processed", T::String, "logs.processed",
                           "Topic the consumer writes processed events to; the dashboard reads it.",
                           [](auto& c) -> auto& { return c.kafka.topics.processed; })
-                  .checked(check_non_empty));
+                  .checked(check_topic_name));
   r.push_back(key<Config>("kafka.topics.dlq", T::String, "logs.dlq",
                           "Dead-letter topic: records that could not be processed, with the reason in headers.",
                           [](auto& c) -> auto& { return c.kafka.topics.dlq; })
-                  .checked(check_non_empty));
+                  .checked(check_topic_name));
   r.push_back(key<Config>("kafka.topics.alerts", T::String, "alerts",
                           "Topic alert notifications are written to; the dashboard reads it.",
                           [](auto& c) -> auto& { return c.kafka.topics.alerts; })
-                  .checked(check_non_empty));
+                  .checked(check_topic_name));
   r.push_back(key<Config>("kafka.compression", T::Enum, "lz4", "Compression codec of produced batches.",
                           [](auto& c) -> auto& { return c.kafka.compression; })
                   .values({"none", "gzip", "snappy", "lz4", "zstd"}));
