@@ -1,5 +1,6 @@
 #include "core/id.h"
 
+#include <array>
 #include <random>
 
 namespace lt {
@@ -7,14 +8,53 @@ namespace {
 
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+// The Crockford digit after each digit ('Z' wraps to '0', the carry).
+constexpr std::array<char, 256> kNextDigit = [] {
+  std::array<char, 256> next{};
+  for (int i = 0; i < 32; ++i) next[static_cast<unsigned char>(kCrockford[i])] = kCrockford[(i + 1) % 32];
+  return next;
+}();
+
 struct IdState {
   std::mt19937_64 rng{std::random_device{}()};
   std::uint64_t last_ms = 0;
   std::uint64_t hi = 0;  // 16 random bits
   std::uint64_t lo = 0;  // 64 random bits
+  // The last id, so that the next one in the same millisecond is one increment
+  // of its text rather than a new encoding; valid once `encoded`.
+  char text[26] = {};
+  bool encoded = false;
 };
 
 }  // namespace
+
+namespace detail {
+
+void encode_ulid(std::uint64_t ms, std::uint64_t hi, std::uint64_t lo, char* out) noexcept {
+  // 10 chars of time (50 bits, top 2 zero), 16 chars of randomness (80 bits).
+  std::uint64_t t = ms;
+  for (int i = 9; i >= 0; --i) {
+    out[i] = kCrockford[t & 31];
+    t >>= 5;
+  }
+  // 80 bits: hi(16) lo(64) -> 16 groups of 5 bits.
+  for (int i = 25; i >= 10; --i) {
+    out[i] = kCrockford[lo & 31];
+    lo = (lo >> 5) | ((hi & 31) << 59);
+    hi >>= 5;
+  }
+}
+
+void increment_ulid_random(char* id) noexcept {
+  // The 16 digits are the 80-bit number in base 32, so +1 with carry on the text
+  // is +1 on the number, wrapping at 2^80 as the number does.
+  for (int i = 25; i >= 10; --i) {
+    id[i] = kNextDigit[static_cast<unsigned char>(id[i])];
+    if (id[i] != '0') return;
+  }
+}
+
+}  // namespace detail
 
 std::string new_event_id(TimestampNs now) {
   std::string out;
@@ -28,25 +68,20 @@ void assign_event_id(TimestampNs now, std::string& out) {
   if (ms == st.last_ms) {
     // Same millisecond: increment the random part so ids stay ordered.
     if (++st.lo == 0) st.hi = (st.hi + 1) & 0xFFFF;
+    if (st.encoded) {
+      detail::increment_ulid_random(st.text);
+    } else {
+      detail::encode_ulid(ms, st.hi, st.lo, st.text);
+      st.encoded = true;
+    }
   } else {
     st.last_ms = ms;
     st.hi = st.rng() & 0xFFFF;
     st.lo = st.rng();
+    detail::encode_ulid(ms, st.hi, st.lo, st.text);
+    st.encoded = true;
   }
-  out.resize(26);
-  // 10 chars of time (50 bits, top 2 zero), 16 chars of randomness (80 bits).
-  std::uint64_t t = ms;
-  for (int i = 9; i >= 0; --i) {
-    out[i] = kCrockford[t & 31];
-    t >>= 5;
-  }
-  // 80 bits: hi(16) lo(64) -> 16 groups of 5 bits.
-  std::uint64_t lo = st.lo, hi = st.hi;
-  for (int i = 25; i >= 10; --i) {
-    out[i] = kCrockford[lo & 31];
-    lo = (lo >> 5) | ((hi & 31) << 59);
-    hi >>= 5;
-  }
+  out.assign(st.text, sizeof st.text);
 }
 
 std::string new_event_id() { return new_event_id(now_ns()); }

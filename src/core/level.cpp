@@ -1,15 +1,21 @@
 #include "core/level.h"
 
 #include <array>
-#include <cctype>
 
 namespace lt {
 namespace {
 
+// ASCII only, without <cctype>: std::tolower is a call into the locale per
+// character, and every name compared here is ASCII (a non-ASCII byte never
+// lowers to an ASCII letter), so the answers are the same.
+constexpr unsigned char ascii_lower(unsigned char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c | 0x20) : c;
+}
+
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+    if (ascii_lower(static_cast<unsigned char>(a[i])) != ascii_lower(static_cast<unsigned char>(b[i])))
       return false;
   }
   return true;

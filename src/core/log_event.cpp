@@ -2,15 +2,24 @@
 
 namespace lt {
 
+namespace {
+
+bool same_key(const std::string& a, std::string_view b) noexcept {
+  // The first byte decides most mismatches without a call to memcmp.
+  return a.size() == b.size() && (b.empty() || (a[0] == b[0] && a.compare(b) == 0));
+}
+
+}  // namespace
+
 const Attribute* LogEvent::attribute(std::string_view key) const noexcept {
   for (const auto& a : attributes)
-    if (a.key == key) return &a;
+    if (same_key(a.key, key)) return &a;
   return nullptr;
 }
 
 Attribute* LogEvent::attribute(std::string_view key) noexcept {
   for (auto& a : attributes)
-    if (a.key == key) return &a;
+    if (same_key(a.key, key)) return &a;
   return nullptr;
 }
 
@@ -23,18 +32,37 @@ void LogEvent::set_attribute(std::string_view key, std::string_view value, AttrT
   attributes.push_back(Attribute{std::string(key), std::string(value), type});
 }
 
+namespace {
+// Every field but the source's context (service, environment, host, source).
+void clear_content(LogEvent& e) noexcept {
+  e.id.clear();
+  e.timestamp = 0;
+  e.level = Level::Info;
+  e.message.clear();
+  e.trace_id.clear();
+  e.span_id.clear();
+  e.attributes.clear();
+}
+}  // namespace
+
 void LogEvent::clear() noexcept {
-  id.clear();
-  timestamp = 0;
-  level = Level::Info;
+  clear_content(*this);
   service.clear();
   environment.clear();
   host.clear();
   source.clear();
-  message.clear();
-  trace_id.clear();
-  span_id.clear();
-  attributes.clear();
+}
+
+void LogEvent::reset(std::string_view service_, std::string_view environment_, std::string_view host_,
+                     std::string_view source_) {
+  auto keep_or_assign = [](std::string& field, std::string_view value) {
+    if (field != value) field.assign(value);
+  };
+  clear_content(*this);
+  keep_or_assign(service, service_);
+  keep_or_assign(environment, environment_);
+  keep_or_assign(host, host_);
+  keep_or_assign(source, source_);
 }
 
 bool lookup_field(const LogEvent& e, std::string_view name, std::string_view& out, std::string& scratch) {

@@ -44,6 +44,10 @@ struct LogEvent {
   void set_attribute(std::string_view key, std::string_view value, AttrType type = AttrType::String);
   // Clears every field but keeps capacity, for reuse on the hot path.
   void clear() noexcept;
+  // clear(), then the context a source stamps on every event. A reused event
+  // nearly always holds the same context already: each is copied only when it differs.
+  void reset(std::string_view service_, std::string_view environment_, std::string_view host_,
+             std::string_view source_);
 
   bool operator==(const LogEvent&) const = default;
 };

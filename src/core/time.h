@@ -26,7 +26,15 @@ std::string format_rfc3339(TimestampNs ts);
 // Appends the same form to `out`; returns the number of characters written (30).
 size_t format_rfc3339(TimestampNs ts, char* out) noexcept;
 
-// Days since 1970-01-01 for a civil date (proleptic Gregorian).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept;
+// Days since 1970-01-01 for a civil date (proleptic Gregorian). Inline: every
+// parsed timestamp goes through it. Howard Hinnant's algorithm (public domain).
+constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
 
 }  // namespace lt

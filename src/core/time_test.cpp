@@ -52,6 +52,20 @@ TEST(Level, NamesAliasesAndOrder) {
   for (int i = 0; i < kLevelCount; ++i) EXPECT_EQ(parse_level(to_string(static_cast<Level>(i))), static_cast<Level>(i));
 }
 
+TEST(Level, CaseInsensitiveForAsciiOnly) {
+  EXPECT_EQ(parse_level("iNfO"), Level::Info);
+  EXPECT_EQ(parse_canonical_level("fAtAl"), Level::Fatal);
+  EXPECT_EQ(parse_level("Warning"), Level::Warn);
+  // Bytes that differ from a letter only in bit 5 are not that letter.
+  EXPECT_FALSE(parse_level("INF\x0f"));  // 'O' is 0x4f
+  EXPECT_FALSE(parse_level("\x09NFO"));  // 'I' is 0x49, 0x09 | 0x20 is ')'
+  EXPECT_FALSE(parse_level("INFO\xff"));
+  EXPECT_FALSE(parse_level("\xc4\xb0NFO"));  // U+0130, a capital I with a dot
+  EXPECT_FALSE(parse_level("INF@"));  // '@' | 0x20 is '`', neither is 'o'
+  EXPECT_FALSE(parse_level("[NFO"));
+  EXPECT_FALSE(parse_level(""));
+}
+
 TEST(EventId, UniqueSortableUlid) {
   std::string prev;
   for (int i = 0; i < 10000; ++i) {

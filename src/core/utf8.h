@@ -9,6 +9,9 @@ namespace lt {
 
 bool is_valid_utf8(std::string_view s) noexcept;
 
+// True when every byte is below 0x80 (ASCII is valid UTF-8).
+bool is_ascii(std::string_view s) noexcept;
+
 // Appends `s` to `out`, replacing every invalid byte sequence by U+FFFD.
 void append_sanitized_utf8(std::string_view s, std::string& out);
 

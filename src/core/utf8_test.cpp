@@ -50,5 +50,32 @@ TEST(TerminalSafe, KeepsOrdinaryTextIncludingMultibyte) {
   EXPECT_EQ(safe(""), "");
 }
 
+TEST(Utf8, AsciiFastPathAgreesWithFullValidation) {
+  // Every length around the 8- and 32-byte steps and the fast path's limit, with
+  // a non-ASCII byte (valid or not) at every position.
+  for (size_t n : {0, 1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 130, 1023, 1024, 1025, 2000}) {
+    std::string s(n, 'a');
+    EXPECT_TRUE(is_ascii(s));
+    EXPECT_TRUE(is_valid_utf8(s));
+    for (size_t i = 0; i < n; ++i) {
+      std::string bad = s;
+      bad[i] = '\xff';
+      EXPECT_FALSE(is_ascii(bad)) << n << " " << i;
+      EXPECT_FALSE(is_valid_utf8(bad)) << n << " " << i;
+      bad[i] = '\x80';  // a lone continuation byte
+      EXPECT_FALSE(is_valid_utf8(bad)) << n << " " << i;
+      if (i + 2 <= n) {
+        std::string ok = s;
+        ok[i] = '\xc3';  // U+00E9
+        ok[i + 1] = '\xa9';
+        EXPECT_FALSE(is_ascii(ok));
+        EXPECT_TRUE(is_valid_utf8(ok)) << n << " " << i;
+      }
+    }
+  }
+  EXPECT_TRUE(is_ascii(std::string_view("\0\x7f", 2)));
+  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));  // a surrogate: not ASCII, so validated in full
+}
+
 }  // namespace
 }  // namespace lt

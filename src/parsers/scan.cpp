@@ -12,24 +12,6 @@ bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 }  // namespace
 
-bool Cursor::eat(char c) noexcept {
-  if (peek() != c || done()) return false;
-  ++pos;
-  return true;
-}
-
-bool Cursor::eat(std::string_view literal) noexcept {
-  if (rest().substr(0, literal.size()) != literal) return false;
-  pos += literal.size();
-  return true;
-}
-
-size_t Cursor::skip_blanks() noexcept {
-  const size_t start = pos;
-  while (!done() && is_blank(text[pos])) ++pos;
-  return pos - start;
-}
-
 std::string_view Cursor::take_until(char stop) noexcept {
   const size_t start = pos;
   const size_t end = text.find(stop, pos);
@@ -41,41 +23,6 @@ std::string_view Cursor::take_token() noexcept {
   const size_t start = pos;
   while (!done() && !is_blank(text[pos])) ++pos;
   return text.substr(start, pos - start);
-}
-
-std::optional<int> Cursor::take_digits(size_t n) noexcept {
-  if (pos + n > text.size()) return std::nullopt;
-  int v = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (!is_digit(text[i])) return std::nullopt;
-    v = v * 10 + (text[i] - '0');
-  }
-  pos += n;
-  return v;
-}
-
-std::optional<std::int64_t> Cursor::take_number(size_t max_digits) noexcept {
-  size_t end = pos;
-  std::int64_t v = 0;
-  while (end < text.size() && is_digit(text[end]) && end - pos < max_digits) v = v * 10 + (text[end++] - '0');
-  if (end == pos || (end < text.size() && is_digit(text[end]))) return std::nullopt;
-  pos = end;
-  return v;
-}
-
-std::optional<std::string_view> Cursor::take_bracketed() noexcept {
-  if (peek() != '[' || done()) return std::nullopt;
-  int depth = 0;
-  for (size_t i = pos; i < text.size(); ++i) {
-    if (text[i] == '[') {
-      ++depth;
-    } else if (text[i] == ']' && --depth == 0) {
-      const std::string_view inside = text.substr(pos + 1, i - pos - 1);
-      pos = i + 1;
-      return inside;
-    }
-  }
-  return std::nullopt;
 }
 
 std::string_view strip_line_end(std::string_view line) noexcept {

@@ -2,7 +2,9 @@
 // preparation (CR/LF, UTF-8 repair), typed attributes and the "mismatch" outcome.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +40,69 @@ struct Cursor {
   // when the closing bracket is missing.
   std::optional<std::string_view> take_bracketed() noexcept;
 };
+
+// Defined here, not in scan.cpp: every parser calls these several times per
+// line, and inlined (constant `n`, no std::optional left in memory) they cost a
+// few instructions instead of a call each.
+inline bool Cursor::eat(char c) noexcept {
+  if (pos >= text.size() || text[pos] != c) return false;
+  ++pos;
+  return true;
+}
+
+inline bool Cursor::eat(std::string_view literal) noexcept {
+  const size_t at = std::min(pos, text.size());
+  if (text.size() - at < literal.size() || std::memcmp(text.data() + at, literal.data(), literal.size()) != 0)
+    return false;
+  pos += literal.size();
+  return true;
+}
+
+inline size_t Cursor::skip_blanks() noexcept {
+  const size_t start = pos;
+  while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+  return pos - start;
+}
+
+inline std::optional<int> Cursor::take_digits(size_t n) noexcept {
+  if (pos + n > text.size()) return std::nullopt;
+  const char* p = text.data() + pos;
+  int v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(p[i])) - unsigned{'0'};
+    if (d > 9) return std::nullopt;
+    v = v * 10 + static_cast<int>(d);
+  }
+  pos += n;
+  return v;
+}
+
+inline std::optional<std::int64_t> Cursor::take_number(size_t max_digits) noexcept {
+  size_t end = pos;
+  std::int64_t v = 0;
+  auto digit_at = [&](size_t i) {
+    return static_cast<unsigned>(static_cast<unsigned char>(text[i])) - unsigned{'0'};
+  };
+  while (end < text.size() && digit_at(end) <= 9 && end - pos < max_digits) v = v * 10 + digit_at(end++);
+  if (end == pos || (end < text.size() && digit_at(end) <= 9)) return std::nullopt;
+  pos = end;
+  return v;
+}
+
+inline std::optional<std::string_view> Cursor::take_bracketed() noexcept {
+  if (pos >= text.size() || text[pos] != '[') return std::nullopt;
+  int depth = 0;
+  for (size_t i = pos; i < text.size(); ++i) {
+    if (text[i] == '[') {
+      ++depth;
+    } else if (text[i] == ']' && --depth == 0) {
+      const std::string_view inside = text.substr(pos + 1, i - pos - 1);
+      pos = i + 1;
+      return inside;
+    }
+  }
+  return std::nullopt;
+}
 
 // Removes the line terminator(s) a reader may have left: trailing '\n' and '\r'.
 std::string_view strip_line_end(std::string_view line) noexcept;

@@ -13,6 +13,25 @@ constexpr std::string_view kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun"
 char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
+// The fraction after the seconds, ".fff" or ",fff" (up to 9 digits kept), when
+// a digit follows the point.
+void scan_fraction(Cursor& t, CivilTime& ct) noexcept {
+  const std::string_view r = t.rest();
+  if (r.size() < 2 || (r[0] != '.' && r[0] != ',') || r[1] < '0' || r[1] > '9') return;
+  size_t i = 1;
+  int ndigits = 0;
+  std::int64_t frac = 0;
+  for (; i < r.size() && r[i] >= '0' && r[i] <= '9'; ++i) {
+    if (ndigits < 9) {
+      frac = frac * 10 + (r[i] - '0');
+      ++ndigits;
+    }
+  }
+  for (int k = ndigits; k < 9; ++k) frac *= 10;
+  ct.nanos = frac;
+  t.pos += i;
+}
+
 // "HH:MM:SS" with an optional ".fff" or ",fff" fraction (up to 9 digits kept).
 bool scan_hms(Cursor& t, CivilTime& ct) noexcept {
   auto h = t.take_digits(2);
@@ -24,21 +43,15 @@ bool scan_hms(Cursor& t, CivilTime& ct) noexcept {
   ct.hour = *h;
   ct.minute = *m;
   ct.second = *s;
-  if ((t.peek() == '.' || t.peek() == ',') && t.peek(1) >= '0' && t.peek(1) <= '9') {
-    ++t.pos;
-    int ndigits = 0;
-    std::int64_t frac = 0;
-    while (!t.done() && t.peek() >= '0' && t.peek() <= '9') {
-      if (ndigits < 9) {
-        frac = frac * 10 + (t.peek() - '0');
-        ++ndigits;
-      }
-      ++t.pos;
-    }
-    for (int i = ndigits; i < 9; ++i) frac *= 10;
-    ct.nanos = frac;
-  }
+  scan_fraction(t, ct);
   return true;
+}
+
+// Two ASCII digits at `p` as 0..99, or -1.
+int two_digits(const char* p) noexcept {
+  const unsigned a = static_cast<unsigned>(static_cast<unsigned char>(p[0])) - unsigned{'0'};
+  const unsigned b = static_cast<unsigned>(static_cast<unsigned char>(p[1])) - unsigned{'0'};
+  return a > 9 || b > 9 ? -1 : static_cast<int>(a * 10 + b);
 }
 
 // "+hh:mm", "+hhmm", "-hh" (the sign already at the cursor).
@@ -165,20 +178,28 @@ std::optional<TimestampNs> scan_clf_timestamp(Cursor& c) noexcept {
 }
 
 std::optional<TimestampNs> scan_iso_like_timestamp(Cursor& c) noexcept {
-  Cursor t = c;
+  // "yyyy-mm-dd hh:mm:ss" has fixed offsets: read in place (the first thing the
+  // log4j and raw parsers try on every line), not digit group by digit group.
+  const std::string_view r = c.rest();
+  if (r.size() < 19) return std::nullopt;
+  const char* p = r.data();
+  const char sep = p[4];
+  const int y_hi = two_digits(p), y_lo = two_digits(p + 2), month = two_digits(p + 5), day = two_digits(p + 8);
+  if (y_hi < 0 || y_lo < 0 || (sep != '-' && sep != '/') || month < 0 || p[7] != sep || day < 0 ||
+      (p[10] != ' ' && p[10] != 'T' && p[10] != 't'))
+    return std::nullopt;
+  const int hour = two_digits(p + 11), minute = two_digits(p + 14), second = two_digits(p + 17);
+  if (hour < 0 || p[13] != ':' || minute < 0 || p[16] != ':' || second < 0) return std::nullopt;
   CivilTime ct;
-  auto year = t.take_digits(4);
-  if (!year) return std::nullopt;
-  const char sep = t.peek();
-  if (sep != '-' && sep != '/') return std::nullopt;
-  ++t.pos;
-  auto month = t.take_digits(2);
-  if (!month || !t.eat(sep)) return std::nullopt;
-  auto day = t.take_digits(2);
-  if (!day || !(t.eat(' ') || t.eat('T') || t.eat('t')) || !scan_hms(t, ct)) return std::nullopt;
-  ct.year = *year;
-  ct.month = *month;
-  ct.day = *day;
+  ct.year = y_hi * 100 + y_lo;
+  ct.month = month;
+  ct.day = day;
+  ct.hour = hour;
+  ct.minute = minute;
+  ct.second = second;
+  Cursor t = c;
+  t.pos += 19;
+  scan_fraction(t, ct);
   if (!t.eat('Z') && !t.eat('z')) scan_offset(t, ct);
   return finish(c, t, ct);
 }

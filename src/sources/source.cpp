@@ -105,11 +105,7 @@ void EventBuilder::build(std::string_view record, std::string_view source_label,
     record = truncate_utf8(record, options_.max_line_bytes);
     truncated = true;
   }
-  out.clear();
-  out.service = options_.service;
-  out.environment = options_.environment;
-  out.host = host_;
-  out.source.assign(source_label);
+  out.reset(options_.service, options_.environment, host_, source_label);
   if (parser_) {
     if (parser_->parse(record, out) != parsers::ParseStatus::Ok) metrics_.parse_errors.inc();
   } else {
