@@ -29,7 +29,11 @@ void LogEvent::set_attribute(std::string_view key, std::string_view value, AttrT
     a->type = type;
     return;
   }
-  attributes.push_back(Attribute{std::string(key), std::string(value), type});
+  // Built in place: no temporary Attribute to move from (and free).
+  Attribute& a = attributes.emplace_back();
+  a.key.assign(key);
+  a.value.assign(value);
+  a.type = type;
 }
 
 namespace {

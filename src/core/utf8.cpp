@@ -39,25 +39,35 @@ size_t valid_sequence_length(std::string_view s, size_t i) noexcept {
 }  // namespace
 
 bool is_ascii(std::string_view s) noexcept {
-  // Four independent 8-byte lanes: the loop is bound by loads, not by one OR chain.
   constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  const char* p = s.data();
-  size_t n = s.size();
-  std::uint64_t a = 0, b = 0, c = 0, d = 0;
-  for (; n >= 32; p += 32, n -= 32) {
-    std::uint64_t w[4];
-    std::memcpy(w, p, 32);
-    a |= w[0];
-    b |= w[1];
-    c |= w[2];
-    d |= w[3];
-  }
-  for (; n >= 8; p += 8, n -= 8) {
+  auto load = [](const char* p) {
     std::uint64_t w;
     std::memcpy(&w, p, 8);
-    a |= w;
+    return w;
+  };
+  const char* p = s.data();
+  const size_t n = s.size();
+  std::uint64_t a = 0, b = 0, c = 0, d = 0;
+  if (n >= 32) {
+    // Four independent lanes, then the last 32 bytes again (overlapping what
+    // was read) instead of a tail loop whose length varies from line to line.
+    for (size_t i = 0; i + 32 <= n; i += 32) {
+      a |= load(p + i);
+      b |= load(p + i + 8);
+      c |= load(p + i + 16);
+      d |= load(p + i + 24);
+    }
+    const char* t = p + n - 32;
+    a |= load(t);
+    b |= load(t + 8);
+    c |= load(t + 16);
+    d |= load(t + 24);
+  } else if (n >= 8) {
+    for (size_t i = 0; i + 8 <= n; i += 8) a |= load(p + i);
+    b = load(p + n - 8);
+  } else {
+    for (size_t i = 0; i < n; ++i) a |= static_cast<unsigned char>(p[i]);
   }
-  for (; n > 0; ++p, --n) a |= static_cast<unsigned char>(*p);
   return ((a | b | c | d) & kHigh) == 0;
 }
 

@@ -27,8 +27,10 @@ void scan_fraction(Cursor& t, CivilTime& ct) noexcept {
       ++ndigits;
     }
   }
-  for (int k = ndigits; k < 9; ++k) frac *= 10;
-  ct.nanos = frac;
+  // Scaled to nanoseconds by one multiplication, not a loop of up to 8.
+  static constexpr std::int64_t kScale[] = {1'000'000'000, 100'000'000, 10'000'000, 1'000'000, 100'000,
+                                            10'000,        1'000,       100,        10,        1};
+  ct.nanos = frac * kScale[ndigits];
   t.pos += i;
 }
 

@@ -42,5 +42,32 @@ TEST(Timestamps, ScannersLeaveTheCursorOnFailure) {
   EXPECT_EQ(ok.rest(), " rest");
 }
 
+TEST(Timestamps, IsoFractionOfAnyLengthAndWhatFollows) {
+  auto iso = [](std::string_view text, std::string_view rest) -> std::string {
+    Cursor c{text};
+    auto ts = scan_iso_like_timestamp(c);
+    if (!ts) return "<none>";
+    EXPECT_EQ(c.rest(), rest) << text;
+    return format_rfc3339(*ts);
+  };
+  EXPECT_EQ(iso("2015-07-29 17:41:44,7 x", " x"), "2015-07-29T17:41:44.700000000Z");
+  EXPECT_EQ(iso("2015-07-29 17:41:44,747", ""), "2015-07-29T17:41:44.747000000Z");
+  EXPECT_EQ(iso("2015-07-29T17:41:44.12345678Z]", "]"), "2015-07-29T17:41:44.123456780Z");
+  EXPECT_EQ(iso("2015-07-29t17:41:44.123456789+01:30", ""), "2015-07-29T16:11:44.123456789Z");
+  EXPECT_EQ(iso("2015/07/29 17:41:44.1234567891234 x", " x"), "2015-07-29T17:41:44.123456789Z");
+  EXPECT_EQ(iso("2015-07-29 17:41:44. x", ". x"), "2015-07-29T17:41:44.000000000Z");  // no digit: no fraction
+  EXPECT_EQ(iso("2015-07-29 17:41:44,", ","), "2015-07-29T17:41:44.000000000Z");
+  EXPECT_EQ(iso("2015-07-29 17:41:44-0200", ""), "2015-07-29T19:41:44.000000000Z");
+  // One character short, a mixed separator, a wrong byte at each fixed position.
+  EXPECT_EQ(iso("2015-07-29 17:41:4", ""), "<none>");
+  EXPECT_EQ(iso("2015-07/29 17:41:44", ""), "<none>");
+  const std::string good = "2015-07-29 17:41:44";
+  for (size_t i = 0; i < good.size(); ++i) {
+    std::string bad = good;
+    bad[i] = i == 4 || i == 7 ? 'x' : i == 10 ? '_' : i == 13 || i == 16 ? '.' : '\xff';
+    EXPECT_EQ(iso(bad, ""), "<none>") << bad;
+  }
+}
+
 }  // namespace
 }  // namespace lt::parsers
