@@ -81,7 +81,8 @@ void assign_event_id(TimestampNs now, std::string& out) {
     detail::encode_ulid(ms, st.hi, st.lo, st.text);
     st.encoded = true;
   }
-  out.assign(st.text, sizeof st.text);
+  out.clear();  // then append: cheaper than assign's general replace
+  out.append(st.text, sizeof st.text);
 }
 
 std::string new_event_id() { return new_event_id(now_ns()); }

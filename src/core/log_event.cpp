@@ -31,8 +31,8 @@ void LogEvent::set_attribute(std::string_view key, std::string_view value, AttrT
   }
   // Built in place: no temporary Attribute to move from (and free).
   Attribute& a = attributes.emplace_back();
-  a.key.assign(key);
-  a.value.assign(value);
+  a.key.append(key.data(), key.size());  // append to an empty string: the shortest path in libstdc++
+  a.value.append(value.data(), value.size());
   a.type = type;
 }
 

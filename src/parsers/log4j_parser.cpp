@@ -101,7 +101,8 @@ class Log4jParser final : public LineParser {
     if (!f.pid.empty()) set_typed_attribute(out, "pid", f.pid);
     if (f.has_thread) apply_thread(f.thread, out);
     if (f.has_logger) out.set_attribute("logger", f.logger);
-    out.message.assign(f.message);
+    out.message.clear();  // then append: cheaper than assign's general replace
+    out.message.append(f.message.data(), f.message.size());
     return ParseStatus::Ok;
   }
 
