@@ -3,9 +3,12 @@
 
 #include <array>
 #include <cmath>
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+#include <iterator>
 #include <utility>
 
 #include "core/id.h"
@@ -57,38 +60,73 @@ constexpr std::array<const char*, 4> kStormMessages{{
 
 EventSimulator::EventSimulator(const GeneratorOptions& o, const std::string& fallback_service,
                                const std::string& fallback_environment)
-    : rng_(o.seed),
-      services_(o.services.empty() ? std::vector<std::string>{fallback_service.empty() ? "app" : fallback_service}
+    : services_(o.services.empty() ? std::vector<std::string>{fallback_service.empty() ? "app" : fallback_service}
                                    : o.services),
       environments_(o.environments.empty()
                         ? std::vector<std::string>{fallback_environment.empty() ? "prod" : fallback_environment}
                         : o.environments),
-      burst_service_(o.burst_service.empty() ? services_.front() : o.burst_service) {}
+      burst_service_(o.burst_service.empty() ? services_.front() : o.burst_service) {
+  std::uint64_t x = o.seed;  // splitmix64: any seed, even 0, gives a well-mixed state
+  for (auto& word : state_) {
+    std::uint64_t z = (x += 0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+    word = z ^ (z >> 31);
+  }
+}
 
-std::string EventSimulator::client_ip() {
+namespace {
+
+// Appends a formatted message to a string that keeps its capacity from event to event.
+template <typename Format, typename... Args>
+void assign_format(std::string& out, const Format& format, const Args&... args) {
+  out.clear();
+  fmt::format_to(std::back_inserter(out), format, args...);
+}
+
+void set_number(LogEvent& out, std::string_view key, std::uint64_t value) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+  out.set_attribute(key, std::string_view(buf, static_cast<std::size_t>(end - buf)), AttrType::Number);
+}
+
+}  // namespace
+
+std::size_t EventSimulator::client_ip(char* out) {
   const IpRange& r = kClientRanges[uniform(kClientRanges.size())];
   const std::uint32_t hosts = r.prefix >= 32 ? 1u : (1u << (32 - r.prefix));
   // Skip network and broadcast addresses.
   const std::uint32_t ip = r.base + 1 + static_cast<std::uint32_t>(uniform(hosts > 2 ? hosts - 2 : 1));
-  return fmt::format("{}.{}.{}.{}", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+  char* p = out;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    p = std::to_chars(p, p + 3, (ip >> shift) & 255).ptr;
+    if (shift) *p++ = '.';
+  }
+  return static_cast<std::size_t>(p - out);
 }
 
-std::string EventSimulator::hex(std::size_t digits) {
+void EventSimulator::hex(std::size_t digits, std::string& out) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s(digits, '0');
-  std::uint64_t bits = rng_();
-  for (std::size_t i = 0; i < digits; ++i) {
-    if (i % 16 == 15) bits = rng_();
-    s[i] = kDigits[bits & 15];
-    bits >>= 4;
+  out.resize(digits);
+  char* p = out.data();
+  for (std::size_t i = 0; i < digits; i += 16) {
+    std::uint64_t bits = next_u64();
+    const std::size_t n = std::min<std::size_t>(16, digits - i);
+    for (std::size_t j = 0; j < n; ++j, bits >>= 4) p[i + j] = kDigits[bits & 15];
   }
-  return s;
 }
 
 void EventSimulator::http_event(LogEvent& out, Level level) {
   const Route& route = kRoutes[uniform(kRoutes.size())];
-  std::string path = route.path;
-  if (auto at = path.find("{}"); at != std::string::npos) path.replace(at, 2, std::to_string(1000 + uniform(90000)));
+  char path_buf[48];
+  std::string_view path = route.path;
+  if (const auto at = path.find("{}"); at != std::string_view::npos) {
+    char* p = std::copy_n(path.data(), at, path_buf);
+    p = std::to_chars(p, path_buf + sizeof path_buf, 1000 + uniform(90000)).ptr;
+    const std::string_view rest = path.substr(at + 2);
+    p = std::copy(rest.begin(), rest.end(), p);
+    path = std::string_view(path_buf, static_cast<std::size_t>(p - path_buf));
+  }
   int status = 200;
   double latency = 5 + std::exp(unit() * 5.0);  // long-tailed, 6 ms .. ~150 ms
   switch (level) {
@@ -104,54 +142,69 @@ void EventSimulator::http_event(LogEvent& out, Level level) {
     default:
       status = std::string_view(route.method) == "POST" ? 201 : 200;
   }
-  const auto latency_ms = static_cast<std::int64_t>(latency);
-  const std::string ip = client_ip();
-  const std::string user = fmt::format("u-{}", 1000 + uniform(9000));
-  out.message = fmt::format("{} {} {} {}ms client={} user={}", route.method, path, status, latency_ms, ip, user);
+  const auto latency_ms = static_cast<std::uint64_t>(latency);
+  char ip_buf[16];
+  const std::string_view ip(ip_buf, client_ip(ip_buf));
+  char user_buf[24] = "u-";
+  const std::string_view user(user_buf, static_cast<std::size_t>(
+                                            std::to_chars(user_buf + 2, user_buf + sizeof user_buf, 1000 + uniform(9000)).ptr -
+                                            user_buf));
+  assign_format(out.message, FMT_COMPILE("{} {} {} {}ms client={} user={}"), route.method, path, status, latency_ms, ip,
+                user);
   out.set_attribute("http_method", route.method);
   out.set_attribute("http_path", path);
-  out.set_attribute("http_status", std::to_string(status), AttrType::Number);
-  out.set_attribute("latency_ms", std::to_string(latency_ms), AttrType::Number);
+  set_number(out, "http_status", static_cast<std::uint64_t>(status));
+  set_number(out, "latency_ms", latency_ms);
   out.set_attribute("client_ip", ip);
   out.set_attribute("user_id", user);
 }
 
 void EventSimulator::app_event(LogEvent& out, Level level) {
-  const std::string user = fmt::format("u-{}", 1000 + uniform(9000));
+  char user_buf[24] = "u-";
+  const std::string_view user(user_buf, static_cast<std::size_t>(
+                                            std::to_chars(user_buf + 2, user_buf + sizeof user_buf, 1000 + uniform(9000)).ptr -
+                                            user_buf));
   const auto ms = 1 + uniform(level >= Level::Warn ? 5000 : 200);
   switch (level) {
     case Level::Debug:
-      out.message = fmt::format("cache {} for key product:{} ({} us)", unit() < 0.8 ? "hit" : "miss",
-                                uniform(50000), ms * 10);
+      assign_format(out.message, FMT_COMPILE("cache {} for key product:{} ({} us)"), unit() < 0.8 ? "hit" : "miss",
+                    uniform(50000), ms * 10);
       break;
     case Level::Warn:
-      out.message = fmt::format("slow query on orders took {} ms for user {}", 500 + ms, user);
+      assign_format(out.message, FMT_COMPILE("slow query on orders took {} ms for user {}"), 500 + ms, user);
       break;
     case Level::Error:
-      out.message = fmt::format("failed to charge card for user {}: gateway returned 502 after {} ms", user, ms);
+      assign_format(out.message, FMT_COMPILE("failed to charge card for user {}: gateway returned 502 after {} ms"),
+                    user, ms);
       break;
     case Level::Fatal:
-      out.message = fmt::format("out of memory in worker {}, shutting down", uniform(16));
+      assign_format(out.message, FMT_COMPILE("out of memory in worker {}, shutting down"), uniform(16));
       break;
     default:
-      out.message = unit() < 0.5 ? fmt::format("user {} logged in from {}", user, client_ip())
-                                 : fmt::format("order {} placed by {} in {} ms", 100000 + uniform(900000), user, ms);
+      if (unit() < 0.5) {
+        char ip_buf[16];
+        assign_format(out.message, FMT_COMPILE("user {} logged in from {}"), user,
+                      std::string_view(ip_buf, client_ip(ip_buf)));
+      } else {
+        assign_format(out.message, FMT_COMPILE("order {} placed by {} in {} ms"), 100000 + uniform(900000), user, ms);
+      }
   }
   out.set_attribute("user_id", user);
-  out.set_attribute("latency_ms", std::to_string(ms), AttrType::Number);
+  set_number(out, "latency_ms", ms);
 }
 
 void EventSimulator::next(LogEvent& out, bool storm) {
-  out.trace_id = hex(32);
-  out.span_id = hex(16);
+  hex(32, out.trace_id);
+  hex(16, out.span_id);
   if (storm) {
     out.service = burst_service_;
     out.environment = environments_.front();
     out.level = unit() < 0.85 ? Level::Error : Level::Fatal;
     const auto ms = 1000 + uniform(29000);
-    out.message = fmt::format(fmt::runtime(kStormMessages[uniform(kStormMessages.size())]), ms);
-    out.set_attribute("latency_ms", std::to_string(ms), AttrType::Number);
-    out.set_attribute("client_ip", client_ip());
+    assign_format(out.message, fmt::runtime(kStormMessages[uniform(kStormMessages.size())]), ms);
+    set_number(out, "latency_ms", ms);
+    char ip_buf[16];
+    out.set_attribute("client_ip", std::string_view(ip_buf, client_ip(ip_buf)));
     out.set_attribute("storm", "true", AttrType::Bool);
     return;
   }

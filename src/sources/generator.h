@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <random>
 #include <thread>
 
 #include "sources/source.h"
@@ -21,14 +20,33 @@ class EventSimulator {
   void next(LogEvent& out, bool storm);
 
  private:
-  std::uint64_t uniform(std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng_); }
-  double unit() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
-  std::string client_ip();
-  std::string hex(std::size_t digits);
+  // xoshiro256** (Blackman and Vigna), seeded by splitmix64: a few cycles per
+  // number where std::mt19937_64 and its distributions were a third of an event.
+  std::uint64_t next_u64() noexcept {
+    const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
+    const std::uint64_t t = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= t;
+    state_[3] = rotl(state_[3], 45);
+    return result;
+  }
+  static std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
+  // In [0, n): Lemire's multiply-shift (a bias below n / 2^64, nothing a log simulator shows).
+  std::uint64_t uniform(std::uint64_t n) noexcept {
+    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(next_u64()) * n) >> 64);
+  }
+  // In [0, 1), 53 random bits.
+  double unit() noexcept { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+  // Writes a client address into `out` (at most 15 characters); returns its length.
+  std::size_t client_ip(char* out);
+  void hex(std::size_t digits, std::string& out);
   void http_event(LogEvent& out, Level level);
   void app_event(LogEvent& out, Level level);
 
-  std::mt19937_64 rng_;
+  std::uint64_t state_[4];
   std::vector<std::string> services_;
   std::vector<std::string> environments_;
   std::string burst_service_;
