@@ -59,6 +59,7 @@ KafkaSink::KafkaSink(kafka::Producer& producer, std::string topic)
   handle_ = std::move(handle).value();
   worker_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "lt-kafka-enc");
+    yield_cpu_to_kafka_client();
     work();
   });
 }

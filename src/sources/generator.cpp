@@ -283,6 +283,7 @@ std::optional<Error> GeneratorSource::start(EventSink& sink) {
 }
 
 void GeneratorSource::run() {
+  yield_cpu_to_kafka_client();
   EventSimulator sim(gen_, options_.service, options_.environment);
   EmissionSchedule schedule(gen_);
   const std::string host = options_.host.empty() ? local_host_name() : options_.host;
