@@ -271,6 +271,13 @@ try {
     ]);
     await page.fill(".search", "xss-marker");
     await page.press(".search", "Enter");
+    // Click only once the list shows the search's answer: the live tail may list the
+    // event first, further down the unfiltered list, in a row the search then recycles
+    // (CI once failed clicking such a row, "not visible", for 30 s).
+    await waitFor("only the matching row", async () => {
+      const texts = await rowTexts();
+      return texts.length > 0 && texts.every((t) => t.includes("xss-marker"));
+    });
     const row = page.locator(".vlist .row:visible", { hasText: "xss-marker" }).first();
     await row.waitFor({ timeout: 30_000 });
     await row.click();
