@@ -1,6 +1,7 @@
 #include "core/ack.h"
 
 #include <stdexcept>
+#include <thread>
 
 namespace lt {
 
@@ -90,6 +91,11 @@ void AckGroup::finish_one() {
   } else {
     parent_.ack();
   }
+}
+
+void wait_drained(const AckTracker& tracker, std::chrono::steady_clock::time_point deadline) {
+  while (tracker.in_flight() > 0 && !tracker.failed() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
 }
 
 std::shared_ptr<AckBatch> AckBatch::create() { return std::shared_ptr<AckBatch>(new AckBatch()); }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -66,6 +67,10 @@ class AckTracker {
   bool failed_ = false;
   std::function<void()> on_advance_;
 };
+
+// Waits until nothing is in flight (every event handed out was acknowledged or
+// failed), the tracker failed, or `deadline`; polls, for stop and rebalance paths.
+void wait_drained(const AckTracker& tracker, std::chrono::steady_clock::time_point deadline);
 
 // One event's handle on its tracker. Copyable; acknowledging twice is harmless
 // only through AckGroup (which counts), so sinks ack a plain AckRef once.

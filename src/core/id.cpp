@@ -17,13 +17,9 @@ constexpr std::array<char, 256> kNextDigit = [] {
 
 struct IdState {
   std::mt19937_64 rng{std::random_device{}()};
-  std::uint64_t last_ms = 0;
-  std::uint64_t hi = 0;  // 16 random bits
-  std::uint64_t lo = 0;  // 64 random bits
-  // The last id, so that the next one in the same millisecond is one increment
-  // of its text rather than a new encoding; valid once `encoded`.
+  std::uint64_t last_ms = ~0ULL;  // no id yet (a real one has 48 bits)
+  // The last id: the next one in the same millisecond is its increment.
   char text[26] = {};
-  bool encoded = false;
 };
 
 }  // namespace
@@ -67,19 +63,11 @@ void assign_event_id(TimestampNs now, std::string& out) {
   const std::uint64_t ms = static_cast<std::uint64_t>(now / 1'000'000) & ((1ULL << 48) - 1);
   if (ms == st.last_ms) {
     // Same millisecond: increment the random part so ids stay ordered.
-    if (++st.lo == 0) st.hi = (st.hi + 1) & 0xFFFF;
-    if (st.encoded) {
-      detail::increment_ulid_random(st.text);
-    } else {
-      detail::encode_ulid(ms, st.hi, st.lo, st.text);
-      st.encoded = true;
-    }
+    detail::increment_ulid_random(st.text);
   } else {
     st.last_ms = ms;
-    st.hi = st.rng() & 0xFFFF;
-    st.lo = st.rng();
-    detail::encode_ulid(ms, st.hi, st.lo, st.text);
-    st.encoded = true;
+    const std::uint64_t hi = st.rng() & 0xFFFF;
+    detail::encode_ulid(ms, hi, st.rng(), st.text);
   }
   out.clear();  // then append: cheaper than assign's general replace
   out.append(st.text, sizeof st.text);

@@ -36,14 +36,14 @@ struct EventBatch {
   }
 };
 
-// Called once by the threads that read at their own pace and fill the Kafka
-// client's queue (the file, stdin and generator sources, the Kafka sink's
-// encoder): their nice value goes 5 above the process's. On a saturated machine
-// the client's broker thread, which compresses and sends and is the slowest
-// stage, then gets the CPU first, and the stages before it wait on backpressure
-// instead of preempting it (docs/benchmarks.md: file -> Kafka +12% on two busy
-// cores). Listeners (syslog, HTTP) keep the process's priority: peers wait on them.
-inline void yield_cpu_to_kafka_client() noexcept { (void)::nice(5); }
+// Called once by the threads that read at their own pace and fill a sink's queue
+// (the file, stdin and generator sources, the Kafka sink's encoder): their nice
+// value goes 5 above the process's. On a saturated machine the stages after them
+// (with Kafka, librdkafka's broker thread, which compresses and sends and is the
+// slowest) then get the CPU first, and the readers wait on backpressure instead
+// of preempting them (docs/benchmarks.md: file -> Kafka +12% on two busy cores).
+// Listeners (syslog, HTTP) keep the process's priority: their peers wait on them.
+inline void yield_cpu_to_downstream() noexcept { (void)::nice(5); }
 
 class EventSink {
  public:

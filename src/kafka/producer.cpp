@@ -72,11 +72,7 @@ void export_metrics(const std::shared_ptr<ProducerMetrics>& metrics, const Produ
   const double capacity = std::max(1, options.queue_buffering_max_messages);
   registry.gauge_fn("logtracer_kafka_producer_buffer_fill",
                     "Messages queued or in flight, as a fraction of the producer's buffer (1 = full: backpressure).",
-                    labels, [metrics, capacity] {
-                      return static_cast<double>(std::max<std::int64_t>(
-                                 0, metrics->in_flight.load(std::memory_order_relaxed))) /
-                             capacity;
-                    });
+                    labels, [metrics, capacity] { return static_cast<double>(metrics->in_flight()) / capacity; });
 }
 
 }  // namespace
@@ -203,11 +199,8 @@ Status Producer::enqueue(const OutgoingMessage& message, DeliveryNode* node) {
     add(RD_KAFKA_VTYPE_HEADERS).u.headers = headers;
   }
 
-  // Count before queueing: the report may be served before produceva returns.
-  metrics_->in_flight.fetch_add(1, std::memory_order_relaxed);
   rd_kafka_error_t* error = rd_kafka_produceva(rk_.get(), all, n);
   if (error != nullptr) {
-    metrics_->in_flight.fetch_sub(1, std::memory_order_relaxed);
     // On failure librdkafka keeps neither the headers nor the opaque.
     if (headers != nullptr) rd_kafka_headers_destroy(headers);
     delete node;
@@ -220,12 +213,8 @@ Status Producer::enqueue(const OutgoingMessage& message, DeliveryNode* node) {
 }
 
 int Producer::produce_batch_borrowed(rd_kafka_topic_t* topic, std::span<rd_kafka_message_t> messages) {
-  const auto n = static_cast<std::int64_t>(messages.size());
-  // Count before queueing: reports may be served before produce_batch returns.
-  metrics_->in_flight.fetch_add(n, std::memory_order_relaxed);
   const int queued = rd_kafka_produce_batch(topic, RD_KAFKA_PARTITION_UA, 0, messages.data(),
                                             static_cast<int>(messages.size()));
-  metrics_->in_flight.fetch_sub(n - queued, std::memory_order_relaxed);
   metrics_->accepted.fetch_add(static_cast<std::uint64_t>(queued), std::memory_order_relaxed);
   return queued;
 }
@@ -257,7 +246,6 @@ void Producer::handle_delivery(const rd_kafka_message_t* message) {
     metrics_->failed.fetch_add(1, std::memory_order_relaxed);
     if (options_.on_delivery_error) options_.on_delivery_error(*error);
   }
-  metrics_->in_flight.fetch_sub(1, std::memory_order_relaxed);
   if (node != nullptr) node->complete(report);
 }
 

@@ -79,7 +79,12 @@ struct ProducerMetrics {
   std::atomic<std::uint64_t> accepted{0};   // produce() calls that queued a message
   std::atomic<std::uint64_t> delivered{0};  // acknowledged by the broker
   std::atomic<std::uint64_t> failed{0};     // delivery reports with an error
-  std::atomic<std::int64_t> in_flight{0};   // accepted, report not yet served
+  // Accepted, report not yet served. Read while reports arrive: a snapshot, never below 0.
+  std::int64_t in_flight() const noexcept {
+    const std::uint64_t done = delivered.load(std::memory_order_relaxed) + failed.load(std::memory_order_relaxed);
+    const std::uint64_t queued = accepted.load(std::memory_order_relaxed);
+    return queued > done ? static_cast<std::int64_t>(queued - done) : 0;
+  }
 };
 
 // A transaction call's failure: `requires_abort` means abort_transaction() and

@@ -63,7 +63,7 @@ TEST(KafkaProducer, DeliveredMessagesAckTheirTrackerContiguously) {
   EXPECT_FALSE(tracker->failed());
   EXPECT_EQ((*producer)->metrics().accepted.load(), 200u);
   EXPECT_EQ((*producer)->metrics().delivered.load(), 200u);
-  EXPECT_EQ((*producer)->metrics().in_flight.load(), 0);
+  EXPECT_EQ((*producer)->metrics().in_flight(), 0);
 }
 
 // Counts the reports of the messages sharing it; the buffer they point into lives here.
@@ -113,7 +113,7 @@ TEST(KafkaProducer, BorrowedBatchSharesOneNodeThatSeesEveryReport) {
   EXPECT_EQ(node.failed.load(), 0);
   EXPECT_EQ((*producer)->metrics().accepted.load(), 100u);
   EXPECT_EQ((*producer)->metrics().delivered.load(), 100u);
-  EXPECT_EQ((*producer)->metrics().in_flight.load(), 0);
+  EXPECT_EQ((*producer)->metrics().in_flight(), 0);
   topic->reset();  // before the producer
 }
 
@@ -155,7 +155,7 @@ TEST(KafkaProducer, BorrowedBatchStopsAtAFullQueueAndQueuesNothingAfter) {
     for (std::size_t i = 0; i < messages.size(); ++i)
       EXPECT_EQ(messages[i].err, i < 3 ? RD_KAFKA_RESP_ERR_NO_ERROR : RD_KAFKA_RESP_ERR__QUEUE_FULL) << i;
     EXPECT_EQ((*producer)->metrics().accepted.load(), 3u);
-    EXPECT_EQ((*producer)->metrics().in_flight.load(), 3);
+    EXPECT_EQ((*producer)->metrics().in_flight(), 3);
     topic->reset();
   }
   // Closing purged the three queued messages: each reported once, failed; the
@@ -229,7 +229,7 @@ TEST(KafkaProducer, FullQueueIsTransientBackpressureAndCloseFailsTheRest) {
     ASSERT_TRUE(second);
     EXPECT_EQ(second->code, "kafka.queue_full");
     EXPECT_TRUE(second->retriable());
-    EXPECT_EQ((*producer)->metrics().in_flight.load(), 1);
+    EXPECT_EQ((*producer)->metrics().in_flight(), 1);
   }
   // The destructor purged the undelivered message: its callback fired once,
   // with a transient error; the rejected one never fires.

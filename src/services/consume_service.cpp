@@ -6,7 +6,6 @@
 #include <unordered_map>
 
 #include "core/json_codec.h"
-#include "core/time.h"
 #include "core/utf8.h"
 #include "services/kafka_check.h"
 #include "sources/source.h"
@@ -156,14 +155,7 @@ class ConsumeService::Worker {
     letter.kind = Output::Kind::DeadLetter;
     letter.key = out.key;
     letter.payload = out.payload;
-    letter.headers = {{std::string(kDlqErrorCode), why.code},
-                      {std::string(kDlqErrorMessage), why.message},
-                      {std::string(kDlqStage), "output"},
-                      {std::string(kDlqTopic), std::string(origin.topic)},
-                      {std::string(kDlqPartition), std::to_string(origin.partition)},
-                      {std::string(kDlqOffset), std::to_string(origin.offset)},
-                      {std::string(kDlqFailedAt), format_rfc3339(now_ns())},
-                      {std::string(kDlqAttempts), "1"}};
+    letter.headers = dead_letter_headers(why.code, why.message, "output", origin, 1);
     fit_dead_letter(letter);
     return letter;
   }
@@ -294,9 +286,7 @@ void ConsumeService::on_revoked(const std::vector<kafka::TopicPartition>& parts,
                                               {{"topic", tp.topic}, {"partition", std::to_string(tp.partition)}});
     if (lost || !ps->tracker) continue;
     // Finish what is in flight so the next owner starts right after it.
-    const auto deadline = std::chrono::steady_clock::now() + options_.revoke_drain;
-    while (ps->tracker->in_flight() > 0 && !ps->tracker->failed() && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(2ms);
+    wait_drained(*ps->tracker, std::chrono::steady_clock::now() + options_.revoke_drain);
     const std::int64_t c = ps->tracker->committed();
     if (c > ps->stored) {
       if (auto st = consumer_->store_offset(tp.topic, tp.partition, c)) {
@@ -355,11 +345,8 @@ void ConsumeService::wait_in_flight(std::chrono::steady_clock::time_point deadli
     std::lock_guard lock(partitions_mu_);
     for (auto& [k, ps] : partitions_) states.push_back(ps);
   }
-  for (auto& ps : states) {
-    while (ps->tracker && ps->tracker->in_flight() > 0 && !ps->tracker->failed() &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(5ms);
-  }
+  for (auto& ps : states)
+    if (ps->tracker) wait_drained(*ps->tracker, deadline);
 }
 
 void ConsumeService::drain_workers() {

@@ -59,7 +59,7 @@ KafkaSink::KafkaSink(kafka::Producer& producer, std::string topic)
   handle_ = std::move(handle).value();
   worker_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "lt-kafka-enc");
-    yield_cpu_to_kafka_client();
+    yield_cpu_to_downstream();
     work();
   });
 }
@@ -163,19 +163,17 @@ void KafkaSink::produce_batch(EventBatch& batch) {
   std::size_t estimate = 0;
   for (std::size_t i = 0; i < n; ++i) estimate += 256 + batch.events[i].message.size();
   node->arena.reserve(estimate);
-  offsets_.clear();
+  messages_.assign(n, rd_kafka_message_t{});
   for (std::size_t i = 0; i < n; ++i) {
-    offsets_.push_back(static_cast<std::uint32_t>(node->arena.size()));
+    const std::size_t start = node->arena.size();
     encode_fitted(batch.events[i], node->arena);
+    messages_[i].len = node->arena.size() - start;
   }
-  offsets_.push_back(static_cast<std::uint32_t>(node->arena.size()));
-  const char* base = node->arena.data();  // stable from here on
-  messages_.resize(n);
+  char* payload = node->arena.data();  // stable from here on: the payloads lie end to end
   for (std::size_t i = 0; i < n; ++i) {
     rd_kafka_message_t& m = messages_[i];
-    m = rd_kafka_message_t{};
-    m.payload = const_cast<char*>(base + offsets_[i]);
-    m.len = offsets_[i + 1] - offsets_[i];
+    m.payload = payload;
+    payload += m.len;
     const std::string& key = batch.events[i].service;
     m.key = key.empty() ? nullptr : const_cast<char*>(key.data());
     m.key_len = key.size();

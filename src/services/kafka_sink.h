@@ -62,7 +62,6 @@ class KafkaSink : public EventSink {
   std::vector<EventBatch> spare_;  // produced: their storage goes back to the sources
   bool busy_ = false;              // the worker holds a batch outside queue_
   std::atomic<bool> stop_{false};
-  std::vector<std::uint32_t> offsets_;  // worker only: where each payload starts in the arena
   std::vector<rd_kafka_message_t> messages_;  // worker only: the batch handed to librdkafka
   std::thread worker_;
 };

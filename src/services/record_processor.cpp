@@ -29,6 +29,19 @@ Counter& dead_lettered_counter(std::string_view stage) {
                                            {{"stage", std::string(stage)}});
 }
 
+std::vector<std::pair<std::string, std::string>> dead_letter_headers(std::string_view code, std::string message,
+                                                                     std::string_view stage, const Origin& origin,
+                                                                     int attempts) {
+  return {{std::string(kDlqErrorCode), std::string(code)},
+          {std::string(kDlqErrorMessage), std::move(message)},
+          {std::string(kDlqStage), std::string(stage)},
+          {std::string(kDlqTopic), std::string(origin.topic)},
+          {std::string(kDlqPartition), std::to_string(origin.partition)},
+          {std::string(kDlqOffset), std::to_string(origin.offset)},
+          {std::string(kDlqFailedAt), format_rfc3339(now_ns())},
+          {std::string(kDlqAttempts), std::to_string(attempts)}};
+}
+
 std::shared_ptr<AckGroup> join_outputs(const AckRef& record, const std::vector<Output>& outputs) {
   std::shared_ptr<AckBatch> alerts;
   for (const auto& out : outputs)
@@ -56,14 +69,7 @@ void RecordProcessor::dead_letter(std::string_view key, std::string_view payload
     pipeline->scrub(o.payload, json_payload);
     pipeline->scrub(why, false);
   }
-  o.headers = {{std::string(kDlqErrorCode), std::string(code)},
-               {std::string(kDlqErrorMessage), std::move(why)},
-               {std::string(kDlqStage), std::string(stage)},
-               {std::string(kDlqTopic), std::string(origin.topic)},
-               {std::string(kDlqPartition), std::to_string(origin.partition)},
-               {std::string(kDlqOffset), std::to_string(origin.offset)},
-               {std::string(kDlqFailedAt), format_rfc3339(now_ns())},
-               {std::string(kDlqAttempts), std::to_string(attempts)}};
+  o.headers = dead_letter_headers(code, std::move(why), stage, origin, attempts);
 }
 
 void RecordProcessor::process_record(std::string_view key, std::string_view payload, const Origin& origin,

@@ -58,6 +58,12 @@ struct Output {
 // output reports to once (the alert batch is already wired to it).
 std::shared_ptr<AckGroup> join_outputs(const AckRef& record, const std::vector<Output>& outputs);
 
+// The headers every dead letter carries (docs/operations.md): why it failed, at
+// which stage, after how many attempts, when, and where the record came from.
+std::vector<std::pair<std::string, std::string>> dead_letter_headers(std::string_view code, std::string message,
+                                                                     std::string_view stage, const Origin& origin,
+                                                                     int attempts);
+
 // logtracer_consumer_dead_lettered_total{stage}: `decode`, a processing step, or
 // `output` (the broker refused the processed event for good).
 Counter& dead_lettered_counter(std::string_view stage);

@@ -162,7 +162,7 @@ std::size_t FileTailSource::open_files() const {
 }
 
 void FileTailSource::run() {
-  yield_cpu_to_kafka_client();
+  yield_cpu_to_downstream();
   auto next_rescan = Clock::now() + std::chrono::milliseconds(file_.rescan_interval_ms);
   while (!stop_.requested()) {
     if (Clock::now() >= next_rescan) {

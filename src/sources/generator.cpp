@@ -105,6 +105,12 @@ std::size_t EventSimulator::client_ip(char* out) {
   return static_cast<std::size_t>(p - out);
 }
 
+std::size_t EventSimulator::user_id(char* out) {
+  out[0] = 'u';
+  out[1] = '-';
+  return static_cast<std::size_t>(std::to_chars(out + 2, out + 6, 1000 + uniform(9000)).ptr - out);
+}
+
 void EventSimulator::hex(std::size_t digits, std::string& out) {
   static constexpr char kDigits[] = "0123456789abcdef";
   out.resize(digits);
@@ -145,10 +151,8 @@ void EventSimulator::http_event(LogEvent& out, Level level) {
   const auto latency_ms = static_cast<std::uint64_t>(latency);
   char ip_buf[16];
   const std::string_view ip(ip_buf, client_ip(ip_buf));
-  char user_buf[24] = "u-";
-  const std::string_view user(user_buf, static_cast<std::size_t>(
-                                            std::to_chars(user_buf + 2, user_buf + sizeof user_buf, 1000 + uniform(9000)).ptr -
-                                            user_buf));
+  char user_buf[8];
+  const std::string_view user(user_buf, user_id(user_buf));
   assign_format(out.message, FMT_COMPILE("{} {} {} {}ms client={} user={}"), route.method, path, status, latency_ms, ip,
                 user);
   out.set_attribute("http_method", route.method);
@@ -160,10 +164,8 @@ void EventSimulator::http_event(LogEvent& out, Level level) {
 }
 
 void EventSimulator::app_event(LogEvent& out, Level level) {
-  char user_buf[24] = "u-";
-  const std::string_view user(user_buf, static_cast<std::size_t>(
-                                            std::to_chars(user_buf + 2, user_buf + sizeof user_buf, 1000 + uniform(9000)).ptr -
-                                            user_buf));
+  char user_buf[8];
+  const std::string_view user(user_buf, user_id(user_buf));
   const auto ms = 1 + uniform(level >= Level::Warn ? 5000 : 200);
   switch (level) {
     case Level::Debug:
@@ -283,7 +285,7 @@ std::optional<Error> GeneratorSource::start(EventSink& sink) {
 }
 
 void GeneratorSource::run() {
-  yield_cpu_to_kafka_client();
+  yield_cpu_to_downstream();
   EventSimulator sim(gen_, options_.service, options_.environment);
   EmissionSchedule schedule(gen_);
   const std::string host = options_.host.empty() ? local_host_name() : options_.host;

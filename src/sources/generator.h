@@ -42,6 +42,8 @@ class EventSimulator {
   double unit() noexcept { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
   // Writes a client address into `out` (at most 15 characters); returns its length.
   std::size_t client_ip(char* out);
+  // Writes a user id ("u-1000" .. "u-9999") into `out` (6 characters); returns its length.
+  std::size_t user_id(char* out);
   void hex(std::size_t digits, std::string& out);
   void http_event(LogEvent& out, Level level);
   void app_event(LogEvent& out, Level level);

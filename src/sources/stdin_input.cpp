@@ -34,7 +34,7 @@ std::optional<Error> StdinSource::start(EventSink& sink) {
 }
 
 void StdinSource::run() {
-  yield_cpu_to_kafka_client();
+  yield_cpu_to_downstream();
   EventBuilder builder(options_, parsers_ ? parsers_() : nullptr, metrics_);
   LineSplitter splitter(options_.max_line_bytes);
   std::optional<parsers::MultilineAssembler> joiner;

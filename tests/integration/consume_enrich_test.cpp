@@ -133,7 +133,9 @@ TEST(ConsumeEnrich, RealGeoipDatabasesAndLookupTablesReloadedLive) {
     const LogEvent* e = out.wait_for(message);
     ASSERT_NE(e, nullptr);
     EXPECT_EQ(attr(*e, "user.name"), i % 2 ? "Ann B" : "Cid") << message;
-    if (i % 2) EXPECT_EQ(attr(*e, "user.plan"), "enterprise");
+    if (i % 2) {
+      EXPECT_EQ(attr(*e, "user.plan"), "enterprise");
+    }
   }
   ASSERT_TRUE(send("u2 gone", {{"user_id", "u2"}}));
   const LogEvent* gone = out.wait_for("u2 gone");
