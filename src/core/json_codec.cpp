@@ -467,41 +467,45 @@ void encode_json_escaping(const LogEvent& e, std::string& out) {
   out.push_back('}');
 }
 
+constexpr std::string_view kHead = "{\"id\":\"", kTs = "\",\"timestamp\":\"", kLevel = "\",\"level\":\"",
+                           kService = "\",\"service\":\"", kEnv = "\",\"environment\":\"", kHost = "\",\"host\":\"",
+                           kSource = "\",\"source\":\"", kMessage = "\",\"message\":\"",
+                           kTrace = "\",\"trace_id\":\"", kSpan = "\",\"span_id\":\"", kAttrs = "\",\"attributes\":{",
+                           kNull = "null";
+constexpr std::size_t kTimestampBytes = 30;
+}  // namespace
+
+std::size_t encoded_size_hint(const LogEvent& e) noexcept {
+  std::size_t size = kHead.size() + e.id.size() + kTs.size() + kTimestampBytes + kLevel.size() +
+                     to_string(e.level).size() + kService.size() + e.service.size() + kEnv.size() +
+                     e.environment.size() + kHost.size() + e.host.size() + kSource.size() + e.source.size() +
+                     kMessage.size() + e.message.size() + 2;
+  if (!e.trace_id.empty()) size += kTrace.size() + e.trace_id.size();
+  if (!e.span_id.empty()) size += kSpan.size() + e.span_id.size();
+  if (!e.attributes.empty()) {
+    size += kAttrs.size() - 1;  // the message's closing quote is part of kAttrs
+    for (const auto& a : e.attributes) {
+      size += a.key.size() + 4;  // "key": and a comma or the closing brace
+      const bool quoted = a.type == AttrType::String;
+      const bool null = a.type == AttrType::Null || (!quoted && a.value.empty());
+      size += null ? kNull.size() : a.value.size() + (quoted ? 2 : 0);
+    }
+  }
+  return size;
+}
+
+namespace {
 // The usual event, whose strings need no escaping: measured exactly, then
 // written with one resize and plain copies. False (nothing written) otherwise.
 bool encode_json_plain(const LogEvent& e, std::string& out) {
   auto plain = [](std::string_view v) { return skip_plain(v.data(), 0, v.size()) == v.size(); };
-  const std::string_view level = to_string(e.level);
-  constexpr std::string_view kHead = "{\"id\":\"", kTs = "\",\"timestamp\":\"", kLevel = "\",\"level\":\"",
-                             kService = "\",\"service\":\"", kEnv = "\",\"environment\":\"", kHost = "\",\"host\":\"",
-                             kSource = "\",\"source\":\"", kMessage = "\",\"message\":\"", kTrace = "\",\"trace_id\":\"",
-                             kSpan = "\",\"span_id\":\"", kAttrs = "\",\"attributes\":{", kNull = "null";
-  constexpr std::size_t kTimestampBytes = 30;
-  std::size_t size = kHead.size() + e.id.size() + kTs.size() + kTimestampBytes + kLevel.size() + level.size() +
-                     kService.size() + e.service.size() + kEnv.size() + e.environment.size() + kHost.size() +
-                     e.host.size() + kSource.size() + e.source.size() + kMessage.size() + e.message.size() + 2;
   if (!plain(e.id) || !plain(e.service) || !plain(e.environment) || !plain(e.host) || !plain(e.source) ||
-      !plain(e.message))
+      !plain(e.message) || !plain(e.trace_id) || !plain(e.span_id))
     return false;
-  if (!e.trace_id.empty()) {
-    if (!plain(e.trace_id)) return false;
-    size += kTrace.size() + e.trace_id.size();
-  }
-  if (!e.span_id.empty()) {
-    if (!plain(e.span_id)) return false;
-    size += kSpan.size() + e.span_id.size();
-  }
-  if (!e.attributes.empty()) {
-    size += kAttrs.size() - 1;  // the message's closing quote is part of kAttrs
-    for (const auto& a : e.attributes) {
-      if (!plain(a.key)) return false;
-      size += a.key.size() + 4;  // "key": and a comma or the closing brace
-      const bool quoted = a.type == AttrType::String;
-      const bool null = a.type == AttrType::Null || (!quoted && a.value.empty());
-      if (quoted && !plain(a.value)) return false;
-      size += null ? kNull.size() : a.value.size() + (quoted ? 2 : 0);
-    }
-  }
+  for (const auto& a : e.attributes)
+    if (!plain(a.key) || (a.type == AttrType::String && !plain(a.value))) return false;
+  const std::string_view level = to_string(e.level);
+  const std::size_t size = encoded_size_hint(e);
   const std::size_t base = out.size();
   out.resize(base + size);
   char* p = out.data() + base;

@@ -60,6 +60,9 @@ void fill_defaults(LogEvent& event);
 // Appends the canonical JSON of `event` to `out`.
 void encode_json(const LogEvent& event, std::string& out);
 std::string to_json(const LogEvent& event);
+// The size of encode_json's output for an event that needs no escaping, and a
+// lower bound otherwise: what to reserve before encoding many events end to end.
+std::size_t encoded_size_hint(const LogEvent& event) noexcept;
 
 // Appends the JSON of `event` to `out` in at most `max_bytes` (Kafka's
 // message.max.bytes): a longer event gets its message cut on a UTF-8 boundary and

@@ -88,6 +88,9 @@ TEST(JsonCodec, PlainAndEscapingPathsWriteTheSameJson) {
     ASSERT_FALSE(dec.decode(to_json(plain), back));
     EXPECT_EQ(back.message, plain.message);
     EXPECT_EQ(back.attributes.size(), plain.attributes.size());
+    // The size hint is exact for plain events and short of escaped ones.
+    EXPECT_EQ(encoded_size_hint(plain), to_json(plain).size());
+    EXPECT_LT(encoded_size_hint(escaped), to_json(escaped).size());
   }
 }
 

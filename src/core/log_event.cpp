@@ -23,10 +23,42 @@ Attribute* LogEvent::attribute(std::string_view key) noexcept {
   return nullptr;
 }
 
+namespace {
+// Attributes of events this thread cleared, kept with their strings' heap
+// buffers: a reused event gets its attributes back from here instead of freeing
+// and allocating them again on every line (values like a logger name are
+// longer than the small-string buffer). Bounded; per thread, so no locking.
+constexpr std::size_t kSpareAttributes = 64;
+thread_local std::vector<Attribute> spare_attributes;
+
+void recycle_attributes(std::vector<Attribute>& attributes) noexcept {
+  for (auto& a : attributes) {
+    if (spare_attributes.size() == kSpareAttributes) break;
+    if (spare_attributes.capacity() == 0) {
+      try {
+        spare_attributes.reserve(kSpareAttributes);
+      } catch (...) {
+        break;  // only a cache: clear() frees them instead
+      }
+    }
+    spare_attributes.push_back(std::move(a));
+  }
+  attributes.clear();
+}
+}  // namespace
+
 void LogEvent::set_attribute(std::string_view key, std::string_view value, AttrType type) {
   if (auto* a = attribute(key)) {
     a->value.assign(value);
     a->type = type;
+    return;
+  }
+  if (!spare_attributes.empty()) {
+    Attribute& a = attributes.emplace_back(std::move(spare_attributes.back()));
+    spare_attributes.pop_back();
+    a.key.assign(key);
+    a.value.assign(value);
+    a.type = type;
     return;
   }
   // Built in place: no temporary Attribute to move from (and free).
@@ -45,7 +77,7 @@ void clear_content(LogEvent& e) noexcept {
   e.message.clear();
   e.trace_id.clear();
   e.span_id.clear();
-  e.attributes.clear();
+  recycle_attributes(e.attributes);
 }
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace lt {
@@ -106,13 +107,16 @@ TimestampNs from_epoch_number(double v) noexcept {
   return static_cast<TimestampNs>(std::llround(ns));
 }
 
-size_t format_rfc3339(TimestampNs ts, char* out) noexcept {
-  std::int64_t secs = ts / 1'000'000'000;
-  std::int64_t ns = ts % 1'000'000'000;
-  if (ns < 0) {
-    ns += 1'000'000'000;
-    --secs;
+namespace {
+void put_digits(char* out, std::int64_t v, int width) noexcept {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
   }
+}
+
+// "YYYY-MM-DDTHH:MM:SS." of a second since the epoch (20 characters).
+void format_rfc3339_seconds(std::int64_t secs, char* out) noexcept {
   std::int64_t days = secs / 86400;
   std::int64_t sod = secs % 86400;
   if (sod < 0) {
@@ -124,25 +128,38 @@ size_t format_rfc3339(TimestampNs ts, char* out) noexcept {
   civil_from_days(days, y, m, d);
   if (y < 0) y = 0;
   if (y > 9999) y = 9999;
-  auto put = [&](size_t pos, std::int64_t v, int width) {
-    for (int i = width - 1; i >= 0; --i) {
-      out[pos + i] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    }
-  };
-  put(0, y, 4);
+  put_digits(out, y, 4);
   out[4] = '-';
-  put(5, m, 2);
+  put_digits(out + 5, m, 2);
   out[7] = '-';
-  put(8, d, 2);
+  put_digits(out + 8, d, 2);
   out[10] = 'T';
-  put(11, sod / 3600, 2);
+  put_digits(out + 11, sod / 3600, 2);
   out[13] = ':';
-  put(14, (sod / 60) % 60, 2);
+  put_digits(out + 14, (sod / 60) % 60, 2);
   out[16] = ':';
-  put(17, sod % 60, 2);
+  put_digits(out + 17, sod % 60, 2);
   out[19] = '.';
-  put(20, ns, 9);
+}
+}  // namespace
+
+size_t format_rfc3339(TimestampNs ts, char* out) noexcept {
+  std::int64_t secs = ts / 1'000'000'000;
+  std::int64_t ns = ts % 1'000'000'000;
+  if (ns < 0) {
+    ns += 1'000'000'000;
+    --secs;
+  }
+  // Consecutive events nearly always fall in the same second: its 20 leading
+  // characters are formatted once per thread and second, not once per event.
+  thread_local std::int64_t cached_secs = std::numeric_limits<std::int64_t>::min();  // no second is that
+  thread_local char cached[20];
+  if (secs != cached_secs) {
+    format_rfc3339_seconds(secs, cached);
+    cached_secs = secs;
+  }
+  std::memcpy(out, cached, 20);
+  put_digits(out + 20, ns, 9);
   out[29] = 'Z';
   return 30;
 }

@@ -32,6 +32,25 @@ TEST(Time, FormatRoundTrips) {
   EXPECT_EQ(format_rfc3339(1'764'284'931'123'456'789), "2025-11-27T23:08:51.123456789Z");
 }
 
+TEST(Time, FormatIsRightAcrossSecondsWhateverCameBefore) {
+  // The seconds part is remembered per thread: each call must still stand alone,
+  // including the second before the epoch and going back to an earlier second.
+  const std::pair<TimestampNs, const char*> cases[] = {
+      {-1, "1969-12-31T23:59:59.999999999Z"},
+      {0, "1970-01-01T00:00:00.000000000Z"},
+      {999'999'999, "1970-01-01T00:00:00.999999999Z"},
+      {1'000'000'000, "1970-01-01T00:00:01.000000000Z"},
+      {-1'000'000'000, "1969-12-31T23:59:59.000000000Z"},
+      {-1, "1969-12-31T23:59:59.999999999Z"},
+      {1'764'284'931'123'456'789, "2025-11-27T23:08:51.123456789Z"},
+      {1'764'284'931'000'000'000, "2025-11-27T23:08:51.000000000Z"},
+      {1'764'284'932'000'000'001, "2025-11-27T23:08:52.000000001Z"},
+      {1'764'284'931'500'000'000, "2025-11-27T23:08:51.500000000Z"},
+  };
+  for (int round = 0; round < 2; ++round)
+    for (const auto& [ts, want] : cases) EXPECT_EQ(format_rfc3339(ts), want) << ts;
+}
+
 TEST(Time, EpochNumbersOutOfRangeAreZeroNotUndefined) {
   EXPECT_EQ(from_epoch_number(5e10), 0);  // seconds, but past 2262
   EXPECT_EQ(from_epoch_number(1e30), 0);

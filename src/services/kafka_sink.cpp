@@ -160,8 +160,10 @@ void KafkaSink::produce_batch(EventBatch& batch) {
   const std::size_t n = batch.size;
   auto* node = new BatchNode(std::move(batch.ack), n);
   // Encode everything first: the arena must not move once librdkafka points into it.
+  // An upper bound for plain events (escaping may still grow it): an arena that
+  // outgrows its reservation is copied whole, which cost more than the encoding.
   std::size_t estimate = 0;
-  for (std::size_t i = 0; i < n; ++i) estimate += 256 + batch.events[i].message.size();
+  for (std::size_t i = 0; i < n; ++i) estimate += encoded_size_hint(batch.events[i]);
   node->arena.reserve(estimate);
   messages_.assign(n, rd_kafka_message_t{});
   for (std::size_t i = 0; i < n; ++i) {
