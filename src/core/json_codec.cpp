@@ -430,7 +430,7 @@ void encode_json_escaping(const LogEvent& e, std::string& out) {
   append_json_string(e.id, out);
   out.append(",\"timestamp\":\"");
   char ts[30];
-  out.append(ts, format_rfc3339(e.timestamp, ts));
+  out.append(ts, format_rfc3339_compact(e.timestamp, ts));
   out.append("\",\"level\":\"");
   out.append(to_string(e.level));
   out.push_back('"');
@@ -472,11 +472,10 @@ constexpr std::string_view kHead = "{\"id\":\"", kTs = "\",\"timestamp\":\"", kL
                            kSource = "\",\"source\":\"", kMessage = "\",\"message\":\"",
                            kTrace = "\",\"trace_id\":\"", kSpan = "\",\"span_id\":\"", kAttrs = "\",\"attributes\":{",
                            kNull = "null";
-constexpr std::size_t kTimestampBytes = 30;
 }  // namespace
 
 std::size_t encoded_size_hint(const LogEvent& e) noexcept {
-  std::size_t size = kHead.size() + e.id.size() + kTs.size() + kTimestampBytes + kLevel.size() +
+  std::size_t size = kHead.size() + e.id.size() + kTs.size() + rfc3339_compact_size(e.timestamp) + kLevel.size() +
                      to_string(e.level).size() + kService.size() + e.service.size() + kEnv.size() +
                      e.environment.size() + kHost.size() + e.host.size() + kSource.size() + e.source.size() +
                      kMessage.size() + e.message.size() + 2;
@@ -516,7 +515,7 @@ bool encode_json_plain(const LogEvent& e, std::string& out) {
   put(kHead);
   put(e.id);
   put(kTs);
-  p += format_rfc3339(e.timestamp, p);
+  p += format_rfc3339_compact(e.timestamp, p);
   put(kLevel);
   put(level);
   put(kService);

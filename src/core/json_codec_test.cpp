@@ -45,7 +45,13 @@ TEST(JsonCodec, CanonicalFormIsStable) {
   e.timestamp = 0;
   e.message = "hi";
   EXPECT_EQ(to_json(e),
-            R"({"id":"X","timestamp":"1970-01-01T00:00:00.000000000Z","level":"INFO","service":"","environment":"","host":"","source":"","message":"hi"})");
+            R"({"id":"X","timestamp":"1970-01-01T00:00:00.000Z","level":"INFO","service":"","environment":"","host":"","source":"","message":"hi"})");
+  // The timestamp keeps the fractional digits it needs (3, 6 or 9), on both paths.
+  e.timestamp = 1'764'284'931'123'400'000;
+  EXPECT_NE(to_json(e).find(R"("timestamp":"2025-11-27T23:08:51.123400Z")"), std::string::npos) << to_json(e);
+  e.message = "needs \"escaping\"";
+  e.timestamp = 1'764'284'931'123'456'789;
+  EXPECT_NE(to_json(e).find(R"("timestamp":"2025-11-27T23:08:51.123456789Z")"), std::string::npos) << to_json(e);
 }
 
 // Events whose strings need no escaping take a fast path; one escape anywhere

@@ -141,9 +141,10 @@ void format_rfc3339_seconds(std::int64_t secs, char* out) noexcept {
   put_digits(out + 17, sod % 60, 2);
   out[19] = '.';
 }
-}  // namespace
 
-size_t format_rfc3339(TimestampNs ts, char* out) noexcept {
+
+// Writes the 20 characters up to the fraction; returns the nanoseconds in the second.
+std::int64_t format_rfc3339_head(TimestampNs ts, char* out) noexcept {
   std::int64_t secs = ts / 1'000'000'000;
   std::int64_t ns = ts % 1'000'000'000;
   if (ns < 0) {
@@ -159,9 +160,25 @@ size_t format_rfc3339(TimestampNs ts, char* out) noexcept {
     cached_secs = secs;
   }
   std::memcpy(out, cached, 20);
-  put_digits(out + 20, ns, 9);
+  return ns;
+}
+}  // namespace
+
+size_t format_rfc3339(TimestampNs ts, char* out) noexcept {
+  put_digits(out + 20, format_rfc3339_head(ts, out), 9);
   out[29] = 'Z';
   return 30;
+}
+
+size_t format_rfc3339_compact(TimestampNs ts, char* out) noexcept {
+  const std::int64_t ns = format_rfc3339_head(ts, out);
+  const size_t size = rfc3339_compact_size(ts);
+  const int digits = static_cast<int>(size) - 21;
+  std::int64_t fraction = ns;
+  for (int d = digits; d < 9; ++d) fraction /= 10;
+  put_digits(out + 20, fraction, digits);
+  out[size - 1] = 'Z';
+  return size;
 }
 
 std::string format_rfc3339(TimestampNs ts) {

@@ -32,6 +32,27 @@ TEST(Time, FormatRoundTrips) {
   EXPECT_EQ(format_rfc3339(1'764'284'931'123'456'789), "2025-11-27T23:08:51.123456789Z");
 }
 
+TEST(Time, CompactFormKeepsTheDigitsTheTimeNeeds) {
+  const std::pair<TimestampNs, const char*> cases[] = {
+      {1'764'284'931'000'000'000, "2025-11-27T23:08:51.000Z"},
+      {1'764'284'931'123'000'000, "2025-11-27T23:08:51.123Z"},
+      {1'764'284'931'123'400'000, "2025-11-27T23:08:51.123400Z"},
+      {1'764'284'931'000'001'000, "2025-11-27T23:08:51.000001Z"},
+      {1'764'284'931'123'456'789, "2025-11-27T23:08:51.123456789Z"},
+      {1'764'284'931'000'000'001, "2025-11-27T23:08:51.000000001Z"},
+      {-1, "1969-12-31T23:59:59.999999999Z"},
+      {-1'000'000, "1969-12-31T23:59:59.999Z"},
+      {0, "1970-01-01T00:00:00.000Z"},
+  };
+  for (const auto& [ts, want] : cases) {
+    char buf[30];
+    const std::string got(buf, format_rfc3339_compact(ts, buf));
+    EXPECT_EQ(got, want) << ts;
+    EXPECT_EQ(got.size(), rfc3339_compact_size(ts));
+    EXPECT_EQ(parse_rfc3339(got), ts) << got;
+  }
+}
+
 TEST(Time, FormatIsRightAcrossSecondsWhateverCameBefore) {
   // The seconds part is remembered per thread: each call must still stand alone,
   // including the second before the epoch and going back to an earlier second.
