@@ -102,13 +102,15 @@ Result<std::unique_ptr<Producer>> Producer::create(const ClientConfig& config,
   if (!conf) return conf.error();
 
   std::unique_ptr<Producer> producer(new Producer(options));
-  {
+  // The effective values (kafka.properties may have overridden the defaults).
+  auto conf_number = [&](const char* name, std::size_t& out) {
     char value[32];
     std::size_t size = sizeof value;
-    if (rd_kafka_conf_get(conf->get(), "message.max.bytes", value, &size) == RD_KAFKA_CONF_OK) {
-      producer->max_message_bytes_ = static_cast<std::size_t>(std::strtoull(value, nullptr, 10));
-    }
-  }
+    if (rd_kafka_conf_get(conf->get(), name, value, &size) == RD_KAFKA_CONF_OK)
+      out = static_cast<std::size_t>(std::strtoull(value, nullptr, 10));
+  };
+  conf_number("message.max.bytes", producer->max_message_bytes_);
+  conf_number("queue.buffering.max.messages", producer->queue_capacity_);
   rd_kafka_conf_set_opaque(conf->get(), producer.get());
   rd_kafka_conf_set_dr_msg_cb(conf->get(), &Producer::on_delivery);
   rd_kafka_conf_set_error_cb(conf->get(), &Producer::on_error);

@@ -160,6 +160,9 @@ class Producer {
   }
   // Messages queued locally or in flight to the broker.
   std::size_t queue_length() const;
+  // How many messages fit in the local queue (queue.buffering.max.messages):
+  // produce calls past it fail with QUEUE_FULL until delivery reports make room.
+  std::size_t queue_capacity() const noexcept { return queue_capacity_; }
   // Set once the producer hit an unrecoverable error (idempotence or transaction
   // state lost): recreate it.
   std::optional<Error> fatal_error() const;
@@ -179,6 +182,7 @@ class Producer {
   // Shared with the /metrics functions, which outlive a producer replaced by a reload.
   std::shared_ptr<ProducerMetrics> metrics_ = std::make_shared<ProducerMetrics>();
   std::size_t max_message_bytes_ = 1'000'000;  // librdkafka's default message.max.bytes
+  std::size_t queue_capacity_ = 100'000;      // librdkafka's default queue.buffering.max.messages
   std::atomic<bool> stop_{false};
   std::thread poll_thread_;
 };

@@ -33,9 +33,13 @@ class KafkaSink : public EventSink {
 
   bool send(Envelope& env, std::chrono::milliseconds wait) override;
 
-  // Batches are encoded and produced on the sink's own thread, so a source's
-  // thread only reads and parses: the two halves of the work run on two cores.
-  // Batches are produced in the order they were taken.
+  // A batch is encoded and produced on the caller's thread when the producer
+  // has room for it and the caller's earlier batches are all produced. Otherwise
+  // the sink's worker takes it (up to a few batches, then `wait` and false: the
+  // source pauses) and produces it once delivery reports make room, so a source
+  // stays free to stop while the broker is away. Batches are produced in the
+  // order they were taken. (Several sources may produce at once: one that finds
+  // the queue filled by another in the meantime waits for room on its thread.)
   bool accepts_batches() const override { return handle_ != nullptr; }
   bool send_batch(EventBatch& batch, std::chrono::milliseconds wait) override;
   // Waits until every batch taken was handed to the producer (not acknowledged:
@@ -57,12 +61,13 @@ class KafkaSink : public EventSink {
   kafka::Producer::TopicHandle handle_;
 
   std::mutex mu_;
-  std::condition_variable cv_;     // batch queued, batch taken, worker idle
+  std::condition_variable work_cv_;  // for the worker: batch queued, stop
+  std::condition_variable idle_cv_;  // for callers: batch taken, worker idle, producing here done
   std::deque<EventBatch> queue_;   // taken, not yet produced (bounded)
   std::vector<EventBatch> spare_;  // produced: their storage goes back to the sources
   bool busy_ = false;              // the worker holds a batch outside queue_
+  int producing_here_ = 0;         // callers producing a batch on their own thread
   std::atomic<bool> stop_{false};
-  std::vector<rd_kafka_message_t> messages_;  // worker only: the batch handed to librdkafka
   std::thread worker_;
 };
 
