@@ -196,11 +196,12 @@ std::optional<std::uint64_t> track(AckTracker& tracker, std::int64_t end_positio
 // Hands the envelope to the sink, retrying while it refuses (the source is
 // paused meanwhile). False only when stop was requested. Counts events/bytes.
 bool deliver(EventSink& sink, Envelope& env, StopSignal& stop, SourceMetrics& metrics, std::size_t raw_bytes);
-// Events per EventBatch at most: a read block holds a few thousand typical lines,
-// and several batches per block keep the reading thread and the sink's encoder busy
-// together. 256 keeps a batch's events and its encoded payloads (~90 KB of typical
-// lines) in the cache between the two threads: 512 took ~25% more of the
-// producer's CPU, 128 and 64 more per batch overhead (docs/benchmarks.md).
+// Events per EventBatch at most: a read block holds a few thousand typical lines.
+// 256 keeps a batch's events and its encoded payloads (~90 KB of typical lines)
+// in the cache from parsing to producing: 512 took ~25% more of the producer's
+// CPU, 128 and 64 more per batch overhead (docs/benchmarks.md; measured when a
+// separate thread encoded every batch, which the Kafka sink now does only under
+// backpressure).
 inline constexpr std::size_t kMaxBatchEvents = 256;
 // The same for a batch (EventSink::send_batch); counts its events and bytes.
 bool deliver_batch(EventSink& sink, EventBatch& batch, StopSignal& stop, SourceMetrics& metrics,
