@@ -25,9 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (d.message.empty()) std::abort();
   }
   if (result.ok()) {
-    // What `validate --print` shows loads back to the same config (secrets aside: they print as ***).
+    // What `validate --print` shows loads back to the same config, unless it masked something:
+    // secrets print as ***, and a webhook URL's path (its credential) as "/...".
     std::string dump = lt::config::dump_yaml(*result.config);
-    if (dump.find("***") == std::string::npos) {
+    if (dump.find("***") == std::string::npos && dump.find("/...") == std::string::npos) {
       auto again = lt::config::load_string(dump, "dump.yaml", options);
       if (!again.ok() || !(*again.config == *result.config)) {
         std::fprintf(stderr, "dump does not load back:\n%s\n%s", dump.c_str(), again.report().c_str());
