@@ -32,15 +32,16 @@ constexpr std::size_t kSpareAttributes = 64;
 thread_local std::vector<Attribute> spare_attributes;
 
 void recycle_attributes(std::vector<Attribute>& attributes) noexcept {
+  if (!attributes.empty() && spare_attributes.capacity() < kSpareAttributes) {
+    try {
+      spare_attributes.reserve(kSpareAttributes);  // once per thread: push_back below never allocates
+    } catch (...) {
+      attributes.clear();  // only a cache: clear() frees them instead
+      return;
+    }
+  }
   for (auto& a : attributes) {
     if (spare_attributes.size() == kSpareAttributes) break;
-    if (spare_attributes.capacity() == 0) {
-      try {
-        spare_attributes.reserve(kSpareAttributes);
-      } catch (...) {
-        break;  // only a cache: clear() frees them instead
-      }
-    }
     spare_attributes.push_back(std::move(a));
   }
   attributes.clear();

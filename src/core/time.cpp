@@ -142,7 +142,6 @@ void format_rfc3339_seconds(std::int64_t secs, char* out) noexcept {
   out[19] = '.';
 }
 
-
 // Writes the 20 characters up to the fraction; returns the nanoseconds in the second.
 std::int64_t format_rfc3339_head(TimestampNs ts, char* out) noexcept {
   std::int64_t secs = ts / 1'000'000'000;

@@ -7,6 +7,9 @@
 #include <atomic>
 #include <charconv>
 #include <cstring>
+#include <string_view>
+
+#include "core/hash.h"
 
 namespace lt {
 namespace {
@@ -337,8 +340,7 @@ Outcome Geoip::process(LogEvent& event) const {
   GeoipCacheEntry* entry = &scratch;
   if (options_.cache_entries > 0) {
     if (t_geo_cache.size() < options_.cache_entries) t_geo_cache.resize(options_.cache_entries);
-    std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-    for (std::size_t k = 0; k < len; ++k) h = (h ^ bytes[k]) * 1099511628211ull;
+    const std::uint64_t h = fnv1a(std::string_view(reinterpret_cast<const char*>(bytes), len));
     entry = &t_geo_cache[h % t_geo_cache.size()];
     if (!(entry->owner == id_ && entry->v6 == ip->v6 && std::memcmp(entry->addr, bytes, len) == 0)) {
       resolve(*ip, *entry);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <simdjson.h>
 
+#include "core/hash.h"
 #include "core/json_codec.h"
 #include "core/utf8.h"
 
@@ -38,15 +39,6 @@ std::string sanitize(const std::string& name) {
 
 Error io_error(const std::string& what, const std::string& path) {
   return Error::transient("checkpoint.io", what + " " + path + ": " + std::strerror(errno));
-}
-
-std::uint64_t fnv1a(std::string_view s) noexcept {
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
 }
 
 constexpr char kHex[] = "0123456789abcdef";

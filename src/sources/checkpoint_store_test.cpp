@@ -14,21 +14,16 @@
 #include <sstream>
 #include <thread>
 
+#include "sources/testing_sink.h"
+
 namespace lt::sources {
 namespace {
 
 namespace fs = std::filesystem;
 using Entries = std::vector<FileCheckpoint>;
 
-class CheckpointStoreTest : public ::testing::Test {
+class CheckpointStoreTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/lt_ckpt_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string file() const { return dir_ + "/src.checkpoint.json"; }
 
   std::string read_file() const {
@@ -68,8 +63,6 @@ class CheckpointStoreTest : public ::testing::Test {
     const auto at = text.find("\"seq\":");
     return at == std::string::npos ? 0 : std::stoull(text.substr(at + 6));
   }
-
-  std::string dir_;
 };
 
 Entries one(std::int64_t offset, std::string path = "/var/log/app.log") {

@@ -13,6 +13,8 @@
 #include <utility>
 #include <spdlog/spdlog.h>
 
+#include "core/hash.h"
+
 namespace lt::sources {
 
 using Clock = std::chrono::steady_clock;
@@ -45,12 +47,6 @@ struct FileTailSource::TailedFile {
 
 namespace {
 constexpr std::size_t kFingerprintBytes = 1024;
-
-std::uint64_t fnv1a(std::string_view bytes) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
 }  // namespace
 
 struct FileTailSource::SaveSignal {

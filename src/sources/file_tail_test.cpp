@@ -18,15 +18,8 @@ using testing::eventually;
 using testing::TestSink;
 namespace fs = std::filesystem;
 
-class FileTailTest : public ::testing::Test {
+class FileTailTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/lt_file_tail_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   static void append(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::app | std::ios::binary);
     out << text;
@@ -45,8 +38,6 @@ class FileTailTest : public ::testing::Test {
     if (fo.checkpoint_sync_interval_ms == FileOptions{}.checkpoint_sync_interval_ms) fo.checkpoint_sync_interval_ms = 50;
     return std::make_unique<FileTailSource>(common, fo, testing::message_parser);
   }
-
-  std::string dir_;
 };
 
 TEST_F(FileTailTest, ReadsExistingAndAppendedLinesWithContext) {

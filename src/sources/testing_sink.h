@@ -1,11 +1,16 @@
 // Test doubles for source tests: an in-memory sink that acknowledges at once,
-// holds acks until told, fails on demand or refuses (backpressure), and a parser.
+// holds acks until told, fails on demand or refuses (backpressure), a parser,
+// and a fixture with a fresh temporary directory.
 #pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -16,6 +21,19 @@
 #include "parsers/parser.h"
 
 namespace lt::sources::testing {
+
+// A test with its own directory under /tmp (`dir_`), removed afterwards.
+class TempDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/lt_sources_XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string dir_;
+};
 
 class TestSink final : public EventSink {
  public:
