@@ -49,6 +49,23 @@ int hex_value(char c) noexcept {
   return -1;
 }
 
+// Exactly 16 lowercase hex digits (the check and the file heads), or nullopt.
+std::optional<std::uint64_t> parse_hex64(std::string_view hex) noexcept {
+  if (hex.size() != 16) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : hex) {
+    const int d = hex_value(c);
+    if (d < 0) return std::nullopt;
+    v = v << 4 | static_cast<std::uint64_t>(d);
+  }
+  return v;
+}
+
+// Writes 16 hex digits at `out` (in place, so a save allocates nothing).
+void write_hex64(char* out, std::uint64_t v) noexcept {
+  for (int i = 15; i >= 0; --i, v >>= 4) out[i] = kHex[v & 15];
+}
+
 template <typename T>
 void append_number(std::string& out, T v) {
   char buf[24];
@@ -120,13 +137,8 @@ std::optional<IntactSlot> intact(std::string_view slot) {
   std::size_t end = slot.size() - 1;
   while (end > kCheckedFrom && slot[end - 1] == ' ') --end;
   if (slot[end - 1] != '}') return std::nullopt;
-  std::uint64_t check = 0;
-  for (std::size_t i = kCheckAt; i < kCheckAt + 16; ++i) {
-    const int v = hex_value(slot[i]);
-    if (v < 0) return std::nullopt;
-    check = check << 4 | static_cast<std::uint64_t>(v);
-  }
-  if (fnv1a(slot.substr(kCheckedFrom, end - kCheckedFrom)) != check) return std::nullopt;
+  const auto check = parse_hex64(slot.substr(kCheckAt, 16));
+  if (!check || fnv1a(slot.substr(kCheckedFrom, end - kCheckedFrom)) != *check) return std::nullopt;
   constexpr std::string_view kSeq = "\"seq\":";
   if (slot.substr(kCheckedFrom, kSeq.size()) != kSeq) return std::nullopt;
   IntactSlot out;
@@ -172,6 +184,15 @@ std::variant<std::vector<FileCheckpoint>, std::string> parse_document(std::strin
       }
     } else {
       c.path = std::string(path);
+    }
+    simdjson::dom::element head;
+    if (item["head"].get(head) == simdjson::SUCCESS) {  // absent before heads were checkpointed: unknown
+      std::string_view head_hex;
+      std::optional<std::uint64_t> hash;
+      if (head.get_string().get(head_hex) || !(hash = parse_hex64(head_hex)) ||
+          item["head_bytes"].get_uint64().get(c.head_bytes))
+        return std::string("bad head");
+      c.head = *hash;
     }
     out.push_back(std::move(c));
   }
@@ -260,8 +281,7 @@ void CheckpointStore::build_slot(std::uint64_t seq, std::size_t slot_bytes) {
   slot_ += ',';
   slot_.append(payload_);
   const std::size_t line = slot_.size();
-  std::uint64_t check = fnv1a(std::string_view(slot_).substr(kCheckedFrom));
-  for (std::size_t i = kCheckAt + 16; i-- > kCheckAt; check >>= 4) slot_[i] = kHex[check & 15];
+  write_hex64(slot_.data() + kCheckAt, fnv1a(std::string_view(slot_).substr(kCheckedFrom)));
   // One byte at least for the '\n'; a caller checks line < slot_bytes first.
   slot_.resize(std::max(slot_bytes, line + 1), ' ');
   slot_.back() = '\n';
@@ -353,6 +373,12 @@ std::optional<Error> CheckpointStore::save(const std::vector<FileCheckpoint>& en
         payload_ += kHex[c & 15];
       }
       payload_ += '"';
+    }
+    if (e.head_bytes > 0) {
+      char hex[16];
+      write_hex64(hex, e.head);
+      payload_.append(",\"head\":\"").append(hex, sizeof hex).append("\",\"head_bytes\":");
+      append_number(payload_, e.head_bytes);
     }
     payload_ += '}';
   }

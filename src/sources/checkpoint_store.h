@@ -18,6 +18,13 @@ struct FileCheckpoint {
   std::int64_t offset = 0;  // end of the last acknowledged line
   std::string path;         // where the file was last seen (for people, and where to look for it rotated
                             // while stopped; matching is by device + inode)
+  // FNV-1a of the file's first head_bytes bytes, the content `offset` belongs to:
+  // a file with the same device + inode may hold other content after a restart
+  // (copytruncated while stopped, or deleted and its inode number reused), and
+  // resuming at `offset` in it would skip lines. head_bytes 0: unknown (older
+  // checkpoints, or nothing read yet).
+  std::uint64_t head = 0;
+  std::uint64_t head_bytes = 0;
   bool operator==(const FileCheckpoint&) const = default;
 };
 
@@ -28,14 +35,18 @@ struct FileCheckpoint {
 // slot written since, finds that one intact on disk). Each slot is text, one
 // line readable with cat, padded with spaces to S-1 bytes and ended by '\n':
 //   {"check":"<16 hex>","seq":N,"slot_bytes":S,"version":2,"files":[{"device":D,
-//    "inode":I,"offset":O,"path":"..."},...]}
+//    "inode":I,"offset":O,"path":"...","head":"<16 hex>","head_bytes":H},...]}
 // check is the 64-bit FNV-1a of the bytes after `"check":"<16 hex>",` up to and
 // including the line's final '}'; seq grows by one per save. load() takes the
 // slot with the highest seq whose check matches. A slot of spaces only is empty
 // (in a new file). A path that is not valid UTF-8 also has "path_hex" (its
-// bytes), since JSON text carries it with U+FFFD. The previous format, a single
-// {"version":1,"files":[...]} document, still loads; the next save rewrites the
-// file in this one.
+// bytes), since JSON text carries it with U+FFFD. "head" (FileCheckpoint::head,
+// 16 hex digits) and "head_bytes" are written only when head_bytes > 0; an entry
+// without them (written before they existed) loads with head_bytes 0. Readers
+// look fields up by name and ignore the others, so the binaries before "head"
+// read these slots too (and resume by inode alone): still version 2. The
+// previous format, a single {"version":1,"files":[...]} document, still loads;
+// the next save rewrites the file in this one.
 class CheckpointStore {
  public:
   // The file is <dir>/<source_name>.checkpoint.json (name sanitized to [A-Za-z0-9._-]).

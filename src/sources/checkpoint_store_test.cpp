@@ -99,6 +99,39 @@ TEST_F(CheckpointStoreTest, RoundTripsAndIsThreeReadableSlots) {
   EXPECT_NE(text.find("\"path\":\"/var/log/a.log\""), std::string::npos);  // for people: cat shows it
 }
 
+TEST_F(CheckpointStoreTest, FileHeadsRoundTripAndAreWrittenOnlyWhenKnown) {
+  Entries saved{{1, 2, 300, "/var/log/a.log", 0x0123456789abcdefull, 1024},
+                {1, 3, 10, "/var/log/b.log", UINT64_MAX, 10},
+                {1, 4, 0, "/var/log/c.log", 0, 5},   // a hash of 0 is a hash like any other
+                {1, 5, 7, "/var/log/d.log"}};       // unknown: written as before heads existed
+  CheckpointStore store(dir_, "src");
+  ASSERT_FALSE(store.save(saved));
+  EXPECT_EQ(load(), saved);
+  ASSERT_FALSE(store.save(saved));  // in place too
+  EXPECT_EQ(load(), saved);
+  const std::string text = read_file();
+  EXPECT_NE(text.find("\"path\":\"/var/log/a.log\",\"head\":\"0123456789abcdef\",\"head_bytes\":1024}"),
+            std::string::npos);
+  EXPECT_NE(text.find("\"head\":\"ffffffffffffffff\",\"head_bytes\":10}"), std::string::npos);
+  EXPECT_NE(text.find("\"head\":\"0000000000000000\",\"head_bytes\":5}"), std::string::npos);
+  EXPECT_NE(text.find("\"path\":\"/var/log/d.log\"}"), std::string::npos);  // no head fields at all
+}
+
+TEST_F(CheckpointStoreTest, EntriesWithoutAHeadLoadAsUnknownAndABadHeadIsCorrupt) {
+  // A v1 document (as older releases wrote; v2 entries of those releases have
+  // the same fields): no head, so head_bytes 0.
+  std::ofstream(file()) << "{\"version\":1,\"files\":[{\"device\":1,\"inode\":2,\"offset\":3,\"path\":\"/a\"},"
+                           "{\"device\":1,\"inode\":4,\"offset\":5,\"path\":\"/b\",\"head\":\"00000000000000ff\","
+                           "\"head_bytes\":6}]}\n";
+  EXPECT_EQ(load(), (Entries{{1, 2, 3, "/a", 0, 0}, {1, 4, 5, "/b", 0xff, 6}}));
+  for (const char* bad : {"\"head\":\"ff\",\"head_bytes\":6", "\"head\":\"00000000000000FF\",\"head_bytes\":6",
+                          "\"head\":255,\"head_bytes\":6", "\"head\":\"00000000000000ff\""}) {
+    std::ofstream(file(), std::ios::trunc)
+        << "{\"version\":1,\"files\":[{\"device\":1,\"inode\":2,\"offset\":3,\"path\":\"/a\"," << bad << "}]}\n";
+    EXPECT_EQ(load_error(), "checkpoint.corrupt") << bad;
+  }
+}
+
 TEST_F(CheckpointStoreTest, SavesAlternateSlotsInPlaceAndLoadReturnsTheLast) {
   CheckpointStore store(dir_, "src");
   ASSERT_FALSE(store.save(one(0)));  // a new file: slot 0, synced

@@ -41,12 +41,40 @@ struct FileTailSource::TailedFile {
   // larger than our offset, but not the first bytes.
   std::uint64_t fingerprint = 0;
   std::size_t fingerprint_len = 0;
+  // The fingerprint positions() saves with the acknowledged offset (under
+  // files_mu_). It lags `fingerprint` across a rewind to 0: a new head saved
+  // before the offset went back would, after a restart, resume in the new
+  // content at the old content's offset and skip lines.
+  std::uint64_t saved_head = 0;
+  std::size_t saved_head_len = 0;
   std::int64_t seen_size = -1;
   struct timespec seen_mtime {};
 };
 
 namespace {
 constexpr std::size_t kFingerprintBytes = 1024;
+
+// A file's first max(at_least, kFingerprintBytes) bytes, or fewer when it is
+// shorter (never more than `size`, whatever a checkpoint claims) or unreadable.
+std::string read_head(int fd, std::uint64_t at_least, std::int64_t size) {
+  const std::uint64_t want = std::max<std::uint64_t>(at_least, kFingerprintBytes);
+  std::string out(static_cast<std::size_t>(std::min<std::uint64_t>(want, static_cast<std::uint64_t>(size))), '\0');
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  out.resize(done);
+  return out;
+}
+
+// False when the checkpoint has a head and `head` (the file's first bytes)
+// does not start with it.
+bool same_head(const FileCheckpoint& c, std::string_view head) {
+  return c.head_bytes == 0 || (head.size() >= c.head_bytes && fnv1a(head.substr(0, c.head_bytes)) == c.head);
+}
 }  // namespace
 
 struct FileTailSource::SaveSignal {
@@ -77,6 +105,11 @@ FileTailSource::FileTailSource(SourceOptions common, FileOptions options, Parser
           "logtracer_file_checkpoints_unmatched_total",
           "Checkpointed files found at startup neither under the source's paths nor rotated in their directory "
           "(any unread tail of theirs is lost).",
+          {{"source", options_.name}})),
+      changed_checkpoints_(MetricsRegistry::global().counter(
+          "logtracer_file_checkpoints_content_changed_total",
+          "Checkpointed files found at startup holding other content than when checkpointed (shorter than the "
+          "offset, or other first bytes: truncated or replaced while stopped), read from their start.",
           {{"source", options_.name}})) {
   if (file_.read_block_bytes < 4096) file_.read_block_bytes = 4096;
 }
@@ -148,7 +181,8 @@ std::vector<FileCheckpoint> FileTailSource::positions() const {
   std::lock_guard lock(files_mu_);
   std::vector<FileCheckpoint> out;
   out.reserve(files_.size());
-  for (const auto& f : files_) out.push_back({f->device, f->inode, f->tracker->committed(), f->path});
+  for (const auto& f : files_)
+    out.push_back({f->device, f->inode, f->tracker->committed(), f->path, f->saved_head, f->saved_head_len});
   return out;
 }
 
@@ -206,12 +240,14 @@ void FileTailSource::rescan(bool initial) {
         std::int64_t start = (initial && !file_.start_at_beginning && !resumed_) ? fst.st_size : 0;
         auto ck = std::find_if(restored_.begin(), restored_.end(),
                                [&](const FileCheckpoint& c) { return c.device == key.first && c.inode == key.second; });
+        // Read once for both the check and the new fingerprint: read twice, a
+        // rewrite in between would pair the old offset with the new content.
+        const std::string head = read_head(fd, ck != restored_.end() ? ck->head_bytes : 0, fst.st_size);
         if (ck != restored_.end()) {
-          // Shorter than the checkpoint: truncated while we were away, so everything in it is new.
-          start = ck->offset <= fst.st_size ? ck->offset : 0;
+          start = resume_offset(*ck, path, fst.st_size, head);
           restored_.erase(ck);
         }
-        add_file(fd, key, path, start, true);
+        add_file(fd, key, path, start, true, head);
       }
     }
     globfree(&g);
@@ -237,8 +273,30 @@ int FileTailSource::open_same(const std::string& path, std::pair<std::uint64_t, 
   return fd;
 }
 
+std::int64_t FileTailSource::resume_offset(const FileCheckpoint& c, const std::string& path, std::int64_t size,
+                                           std::string_view head) {
+  // Same device + inode is not the same content: copytruncate while stopped
+  // followed by more writes than the offset, or the file deleted and its inode
+  // number given to a new one. Resuming at the offset would skip lines.
+  if (!same_head(c, head)) {
+    spdlog::info("source {}: {} (device {}, inode {}) no longer starts with the bytes checkpointed at offset {}: "
+                 "truncated and written again or replaced while stopped, reading it from the start",
+                 name(), path, c.device, c.inode, c.offset);
+    changed_checkpoints_.inc();
+    return 0;
+  }
+  if (c.offset > size) {
+    spdlog::info("source {}: {} (device {}, inode {}) is shorter ({} bytes) than its checkpoint offset {}: "
+                 "truncated while stopped, reading it from the start",
+                 name(), path, c.device, c.inode, size, c.offset);
+    changed_checkpoints_.inc();
+    return 0;
+  }
+  return c.offset;
+}
+
 void FileTailSource::add_file(int fd, std::pair<std::uint64_t, std::uint64_t> key, const std::string& path,
-                              std::int64_t start, bool matched) {
+                              std::int64_t start, bool matched, std::string_view head) {
   auto f = std::make_unique<TailedFile>(options_.max_line_bytes);
   if (!options_.multiline_start.empty()) {
     auto made = parsers::MultilineAssembler::make(options_.multiline_start, options_.max_line_bytes);
@@ -252,6 +310,11 @@ void FileTailSource::add_file(int fd, std::pair<std::uint64_t, std::uint64_t> ke
   f->matched = matched;
   f->read_offset = start;
   f->sent_end = start;
+  // The first same_start() compares with this, so a rewrite between choosing
+  // `start` and the first read is caught too.
+  head = head.substr(0, std::min(head.size(), kFingerprintBytes));
+  f->fingerprint = f->saved_head = fnv1a(head);
+  f->fingerprint_len = f->saved_head_len = head.size();
   f->tracker = std::make_shared<AckTracker>(options_.ack_window, start);
   if (save_signal_) f->tracker->on_advance([signal = save_signal_] { signal->notify(); });
   spdlog::info("source {}: tailing {} from offset {}", name(), path, start);
@@ -281,7 +344,20 @@ void FileTailSource::resume_rotated() {
       ::closedir(d);
     }
     struct stat st {};
-    const int fd = found.empty() ? -1 : open_same(found, {c.device, c.inode}, st);
+    int fd = found.empty() ? -1 : open_same(found, {c.device, c.inode}, st);
+    std::string head;
+    if (fd >= 0) {
+      head = read_head(fd, c.head_bytes, st.st_size);
+      // Outside the source's paths, a file is read only as the checkpointed one
+      // rotated away; with other first bytes it merely got its inode number
+      // (the checkpointed one was deleted), and it is not ours to send.
+      if (!same_head(c, head)) {
+        spdlog::info("source {}: {} has the inode of checkpointed {} but not its first bytes: not read", name(),
+                     found, c.path);
+        ::close(fd);
+        fd = -1;
+      }
+    }
     if (fd < 0) {
       spdlog::warn("source {}: checkpointed file {} (device {}, inode {}, offset {}) is gone: lines after that "
                    "offset that were never read are lost",
@@ -289,11 +365,11 @@ void FileTailSource::resume_rotated() {
       unmatched_checkpoints_.inc();
       continue;
     }
-    const std::int64_t start = c.offset <= st.st_size ? c.offset : 0;
+    const std::int64_t start = resume_offset(c, found, st.st_size, head);
     spdlog::info("source {}: {} was rotated to {} while stopped: reading its rest from offset {}", name(), c.path,
                  found, start);
     // Not matched by the glob: read to its end, then let go once quiet and acknowledged.
-    add_file(fd, {c.device, c.inode}, found, start, false);
+    add_file(fd, {c.device, c.inode}, found, start, false, head);
   }
   restored_.clear();
 }
@@ -312,7 +388,18 @@ bool FileTailSource::same_start(TailedFile& f, const struct stat& st) {
                     (got.size() >= f.fingerprint_len && fnv1a(got.substr(0, f.fingerprint_len)) == f.fingerprint);
   f.fingerprint = fnv1a(got);
   f.fingerprint_len = got.size();
+  if (same) publish_head(f);  // otherwise the caller publishes it after its rewind to 0
   return same;
+}
+
+void FileTailSource::publish_head(TailedFile& f) {
+  // Only this thread writes saved_head, so reading it unlocked is safe; the
+  // lock is taken only when the head changed (while a file's first
+  // kFingerprintBytes bytes are being written, or after a rewrite).
+  if (f.saved_head == f.fingerprint && f.saved_head_len == f.fingerprint_len) return;
+  std::lock_guard lock(files_mu_);
+  f.saved_head = f.fingerprint;
+  f.saved_head_len = f.fingerprint_len;
 }
 
 void FileTailSource::rewind(TailedFile& f, std::int64_t position) {
@@ -347,6 +434,7 @@ bool FileTailSource::pump(TailedFile& f) {
     spdlog::info("source {}: {} was truncated and written again (its first bytes changed), reading from the start",
                  name(), f.path);
     rewind(f, 0);
+    publish_head(f);
   }
   bool got = false;
   // A bounded number of blocks per pass, so one busy file cannot starve the others or the rescan.
@@ -359,6 +447,7 @@ bool FileTailSource::pump(TailedFile& f) {
       spdlog::info("source {}: {} was truncated and written again while being read, reading from the start",
                    name(), f.path);
       rewind(f, 0);
+      publish_head(f);
       return true;
     }
     const std::int64_t base = f.read_offset;

@@ -41,8 +41,15 @@ class FileTailSource final : public Source {
   void rescan(bool initial);
   // Opens `path` and checks it is still the file `key` (device, inode); -1 if not.
   int open_same(const std::string& path, std::pair<std::uint64_t, std::uint64_t> key, struct stat& st);
+  // `head`: the file's first bytes as read when `start` was chosen (the
+  // fingerprint that a checkpoint at `start` carries).
   void add_file(int fd, std::pair<std::uint64_t, std::uint64_t> key, const std::string& path, std::int64_t start,
-                bool matched);
+                bool matched, std::string_view head);
+  // Where a file found at startup under a checkpoint's device + inode resumes:
+  // its offset, or 0 (logged and counted) when the file is shorter or does not
+  // start with the checkpointed head (`head`: its first bytes).
+  std::int64_t resume_offset(const FileCheckpoint& c, const std::string& path, std::int64_t size,
+                             std::string_view head);
   // Checkpoints the initial rescan did not match: their files, rotated away
   // while the source was stopped, are drained from their directory; the rest
   // are warned about and counted, then forgotten.
@@ -58,6 +65,9 @@ class FileTailSource final : public Source {
   // False when the file's first bytes differ from those seen before (it was
   // truncated and rewritten); records them (growing the fingerprint) either way.
   bool same_start(TailedFile& f, const struct stat& st);
+  // Makes the fingerprint the one positions() reports: called once the
+  // position belongs to the content it was taken of.
+  void publish_head(TailedFile& f);
   void retire_finished();
   void save_loop();
   // Writes the acknowledged positions when they changed since the last write.
@@ -71,6 +81,7 @@ class FileTailSource final : public Source {
   std::vector<FileCheckpoint> restored_;  // from the checkpoint, consumed at start
   bool resumed_ = false;  // a checkpoint file existed: not this source's first run
   Counter& unmatched_checkpoints_;
+  Counter& changed_checkpoints_;  // found by device + inode with other content: read from the start
   std::vector<FileCheckpoint> last_saved_;
   bool unsynced_ = false;  // last_saved_ written but not fsynced yet
   // Wakes the saver when an ack advances a position. Shared with the trackers'

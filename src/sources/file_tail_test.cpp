@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/hash.h"
 #include "sources/testing_sink.h"
 
 namespace lt::sources {
@@ -37,6 +39,53 @@ class FileTailTest : public testing::TempDirTest {
     if (fo.multiline_flush_ms == FileOptions{}.multiline_flush_ms) fo.multiline_flush_ms = 200;
     if (fo.checkpoint_sync_interval_ms == FileOptions{}.checkpoint_sync_interval_ms) fo.checkpoint_sync_interval_ms = 50;
     return std::make_unique<FileTailSource>(common, fo, testing::message_parser);
+  }
+
+  static std::string read_all(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  // Lines "<tag> line NNN" (zero-padded: every line the same length) from..to-1.
+  static std::string numbered(const std::string& tag, int from, int to) {
+    std::string out;
+    char buf[16];
+    for (int i = from; i < to; ++i) {
+      std::snprintf(buf, sizeof buf, "%03d", i);
+      out += tag + " line " + buf + "\n";
+    }
+    return out;
+  }
+  static std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t at = 0;
+    for (std::size_t nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1)
+      out.push_back(text.substr(at, nl - at));
+    return out;
+  }
+  // Runs the source once over `path` from its start, until everything there is
+  // acknowledged, and stops it: a checkpoint at the end of the file.
+  void run_to_end(const std::string& name, const FileOptions& fo, std::size_t lines) {
+    auto src = make(name, fo);
+    TestSink sink;
+    ASSERT_FALSE(src->start(sink));
+    ASSERT_TRUE(sink.wait_count(lines)) << sink.count();
+    EXPECT_TRUE(eventually([&] { return src->fully_acknowledged(); }));
+    src->stop();
+  }
+  // A checkpoint as a release before file heads wrote it (the v1 document),
+  // for the file at `path`, plus `extra` fields in its entry.
+  void write_old_checkpoint(const FileOptions& fo, const std::string& name, const std::string& path,
+                            std::int64_t offset, const std::string& extra = "") const {
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    fs::create_directories(fo.checkpoint_dir);
+    std::ofstream(fo.checkpoint_dir + "/" + name + ".checkpoint.json")
+        << "{\"version\":1,\"files\":[{\"device\":" << st.st_dev << ",\"inode\":" << st.st_ino
+        << ",\"offset\":" << offset << ",\"path\":\"" << path << "\"" << extra << "}]}\n";
+  }
+  static Counter& changed_counter(const std::string& name) {
+    return MetricsRegistry::global().counter("logtracer_file_checkpoints_content_changed_total", "",
+                                             {{"source", name}});
   }
 };
 
@@ -343,6 +392,162 @@ TEST_F(FileTailTest, CheckpointOfAVanishedFileIsWarnedAndCounted) {
   EXPECT_EQ(src->open_files(), 0u);
   src->stop();
   EXPECT_TRUE(std::get<std::vector<FileCheckpoint>>(CheckpointStore(fo.checkpoint_dir, name).load()).empty());
+}
+
+TEST_F(FileTailTest, CopytruncatedWhileStoppedAndRewrittenPastTheOffsetIsReadFromTheStart) {
+  // Same inode and a size beyond the checkpoint after the restart: only the
+  // checkpointed head tells that the bytes before the offset are new lines.
+  const std::string path = dir_ + "/app.log";
+  const std::string old_text = numbered("old", 0, 100);  // 1300 bytes: a head of 1024
+  append(path, old_text);
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  fo.checkpoint_dir = dir_ + "/ckpt";
+  const std::string name = testing::unique_name("ft_ckpt_copytrunc");
+  run_to_end(name, fo, 100);
+  CheckpointStore store(fo.checkpoint_dir, name);
+  const auto saved = std::get<std::vector<FileCheckpoint>>(store.load());
+  ASSERT_EQ(saved.size(), 1u);
+  EXPECT_EQ(saved[0].offset, static_cast<std::int64_t>(old_text.size()));
+
+  const auto ino = saved[0].inode;
+  const std::string new_text = numbered("new", 0, 150);  // 1950 bytes, past the checkpoint
+  {
+    std::ofstream out(path, std::ios::trunc | std::ios::binary);  // copytruncate, then the app writes on
+    out << new_text;
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  ASSERT_EQ(static_cast<std::uint64_t>(st.st_ino), ino);  // the checkpointed file, by device + inode
+
+  auto& changed = changed_counter(name);
+  const auto before = changed.value();
+  auto src = make(name, fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  EXPECT_EQ(changed.value(), before + 1);
+  ASSERT_TRUE(sink.wait_count(150)) << sink.count();
+  EXPECT_TRUE(eventually([&] { return src->fully_acknowledged(); }));
+  // The new content's head goes with its offset.
+  EXPECT_TRUE(eventually([&] {
+    const auto at = src->positions().at(0);
+    return at.offset == static_cast<std::int64_t>(new_text.size()) && at.head_bytes == 1024 &&
+           at.head == fnv1a(std::string_view(new_text).substr(0, 1024));
+  }));
+  src->stop();
+  EXPECT_EQ(sink.messages(), lines_of(new_text));
+}
+
+TEST_F(FileTailTest, AppendedWhileStoppedResumesAtTheOffsetWithTheHeadChecked) {
+  const std::string path = dir_ + "/app.log";
+  const std::string old_text = numbered("old", 0, 100);
+  append(path, old_text);
+  FileOptions fo;
+  fo.paths = {path};
+  fo.start_at_beginning = true;
+  fo.checkpoint_dir = dir_ + "/ckpt";
+  const std::string name = testing::unique_name("ft_ckpt_append");
+  run_to_end(name, fo, 100);
+  CheckpointStore store(fo.checkpoint_dir, name);
+  const auto saved = std::get<std::vector<FileCheckpoint>>(store.load());
+  ASSERT_EQ(saved.size(), 1u);
+  EXPECT_EQ(saved[0].offset, static_cast<std::int64_t>(old_text.size()));
+  EXPECT_EQ(saved[0].head_bytes, 1024u);
+  EXPECT_EQ(saved[0].head, fnv1a(std::string_view(old_text).substr(0, 1024)));
+
+  const std::string more = numbered("more", 0, 5);
+  append(path, more);
+  auto& changed = changed_counter(name);
+  const auto before = changed.value();
+  auto src = make(name, fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(5)) << sink.count();
+  EXPECT_TRUE(eventually([&] { return src->fully_acknowledged(); }));
+  src->stop();
+  EXPECT_EQ(sink.messages(), lines_of(more));  // nothing sent again
+  EXPECT_EQ(changed.value(), before);
+  const auto after = std::get<std::vector<FileCheckpoint>>(store.load());
+  EXPECT_EQ(after.at(0).offset, static_cast<std::int64_t>(old_text.size() + more.size()));
+  EXPECT_EQ(after.at(0).head, saved[0].head);
+}
+
+TEST_F(FileTailTest, CheckpointWithoutAHeadResumesAtItsOffsetAsBefore) {
+  // Written by a release before file heads: the inode is all there is to go by.
+  const std::string path = dir_ + "/app.log";
+  append(path, "l1\nl2\nl3\nl4\n");
+  FileOptions fo;
+  fo.paths = {path};
+  fo.checkpoint_dir = dir_ + "/ckpt";
+  const std::string name = testing::unique_name("ft_ckpt_nohead");
+  write_old_checkpoint(fo, name, path, 6);  // after "l1\nl2\n"
+  auto& changed = changed_counter(name);
+  const auto before = changed.value();
+  auto src = make(name, fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  ASSERT_TRUE(sink.wait_count(2)) << sink.count();
+  EXPECT_TRUE(eventually([&] { return src->fully_acknowledged(); }));
+  src->stop();
+  EXPECT_EQ(sink.messages(), (std::vector<std::string>{"l3", "l4"}));
+  EXPECT_EQ(changed.value(), before);
+  // The next save adds the head.
+  const auto after = std::get<std::vector<FileCheckpoint>>(CheckpointStore(fo.checkpoint_dir, name).load());
+  EXPECT_EQ(after.at(0).offset, 12);
+  EXPECT_EQ(after.at(0).head_bytes, 12u);
+  EXPECT_EQ(after.at(0).head, fnv1a("l1\nl2\nl3\nl4\n"));
+}
+
+TEST_F(FileTailTest, CheckpointedInodeWithOtherFirstBytesIsReadFromTheStart) {
+  // What a deleted file's inode number given to a new file at the same path
+  // looks like: the entry's device + inode, not its head.
+  const std::string path = dir_ + "/app.log";
+  append(path, "n1\nn2\nn3\n");
+  FileOptions fo;
+  fo.paths = {path};
+  fo.checkpoint_dir = dir_ + "/ckpt";
+  const std::string name = testing::unique_name("ft_ckpt_reused");
+  write_old_checkpoint(fo, name, path, 3, ",\"head\":\"" + std::string(16, 'a') + "\",\"head_bytes\":9");
+  auto& changed = changed_counter(name);
+  const auto before = changed.value();
+  auto src = make(name, fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  EXPECT_EQ(changed.value(), before + 1);
+  ASSERT_TRUE(sink.wait_count(3)) << sink.count();
+  src->stop();
+  EXPECT_EQ(sink.messages(), (std::vector<std::string>{"n1", "n2", "n3"}));
+}
+
+TEST_F(FileTailTest, FileOutsideThePathsWithTheCheckpointedInodeButOtherFirstBytesIsNotRead) {
+  // The search for a file rotated while stopped goes by inode in the
+  // checkpoint's directory: a file there that only got the inode number is not
+  // the checkpointed one, and not under the source's paths either.
+  const std::string other = dir_ + "/notes.txt";
+  append(other, "not a log of this source\n");
+  FileOptions fo;
+  fo.paths = {dir_ + "/app.log"};
+  fo.checkpoint_dir = dir_ + "/ckpt";
+  const std::string name = testing::unique_name("ft_ckpt_stranger");
+  write_old_checkpoint(fo, name, other, 0, ",\"head\":\"" + std::string(16, 'b') + "\",\"head_bytes\":4");
+  {
+    // The entry names app.log, found nowhere under that path.
+    const std::string ckpt = fo.checkpoint_dir + "/" + name + ".checkpoint.json";
+    std::string text = read_all(ckpt);
+    text.replace(text.find(other), other.size(), dir_ + "/app.log");
+    std::ofstream(ckpt, std::ios::trunc) << text;
+  }
+  auto& unmatched = MetricsRegistry::global().counter("logtracer_file_checkpoints_unmatched_total", "",
+                                                      {{"source", name}});
+  const auto before = unmatched.value();
+  auto src = make(name, fo);
+  TestSink sink;
+  ASSERT_FALSE(src->start(sink));
+  EXPECT_EQ(unmatched.value(), before + 1);
+  EXPECT_EQ(src->open_files(), 0u);  // decided in start(): no wait needed
+  src->stop();
+  EXPECT_EQ(sink.count(), 0u);
 }
 
 TEST_F(FileTailTest, FailedDeliveryRewindsToTheCommittedPosition) {
