@@ -368,7 +368,8 @@ std::vector<KeyRow> build_schema() {
                           [](auto& c) -> auto& { return c.producer.buffer_bytes; })
                   .range(65536, std::nullopt));
   r.push_back(key<Config>("producer.checkpoint_dir", T::String, "var/checkpoints",
-                          "Directory for source positions (file inode + offset), written only after Kafka acknowledged.",
+                          "Directory for source positions (per file: device, inode, offset and a hash of its "
+                          "first bytes), written only after Kafka acknowledged.",
                           [](auto& c) -> auto& { return c.producer.checkpoint_dir; })
                   .checked(check_non_empty));
   add_admin_rows(r, "producer.admin", "127.0.0.1:9464", [](auto& c) -> auto& { return c.producer.admin; });
