@@ -1,10 +1,15 @@
 // kill -9 of `logtracer produce` tailing app.log (start_at: end), then, while it
 // is down, more lines in app.log, rotation by rename (app.log -> app.log.1) and
 // a new app.log written to: the restarted producer sends the rotated file's
-// unread tail and the whole new file, so no line is missing.
+// unread tail and the whole new file, so no line is missing. And copytruncate
+// while it is down, followed by more new lines than the checkpoint's offset:
+// same inode, long enough, but other content, so it is read from its start.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <cstdio>
+#include <filesystem>
 
 #include "test_util.h"
 
@@ -72,6 +77,55 @@ TEST(ProduceRotateRestart, RotatedWhileDownNothingMissing) {
   EXPECT_TRUE(second.alive()) << read_file(log);
   EXPECT_NE(read_file(log).find("was rotated to " + app_log + ".1"), std::string::npos) << read_file(log);
   std::printf("[ rotate-restart ] %d lines (%d before the kill), duplicates %d\n", lines, written, t.duplicates);
+}
+
+TEST(ProduceRotateRestart, CopytruncatedWhileDownAndWrittenPastTheOffsetNothingMissing) {
+  constexpr int kBefore = 2000;  // sent and checkpointed before the stop
+  constexpr int kAfter = 3000;   // the new content: longer than the checkpoint's offset
+  const ProducerFiles files;
+  const std::string &app_log = files.app_log, &log = files.log;
+  TestTopic topic("it.produce.copytruncate");
+  ASSERT_EQ(topic.error(), "") << "is the broker up? scripts/kafka start";
+  std::ofstream(files.config) << producer_config(topic.name(), files.checkpoints, file_source("app", app_log));
+  append_lines(app_log, "ct", 0, kBefore);
+
+  TopicReader reader(topic.name());
+  ASSERT_EQ(reader.error(), "");
+  {
+    Child first({"produce", "--config", files.config}, log);
+    ASSERT_GT(first.pid(), 0);
+    ASSERT_TRUE(reader.read_until([&] { return reader.total() >= static_cast<std::size_t>(kBefore); }, 60s))
+        << reader.total() << "\n" << read_file(log);
+    first.kill(SIGTERM);  // drains: the checkpoint ends at the file's end
+    const auto status = first.wait_exit(60s);
+    ASSERT_TRUE(status.has_value()) << read_file(log);
+    ASSERT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << read_file(log);
+  }
+  // logrotate's copytruncate: copy aside, empty the file in place (same inode);
+  // then the application writes more than there was before.
+  std::filesystem::copy_file(app_log, app_log + ".1");
+  std::filesystem::resize_file(app_log, 0);
+  append_lines(app_log, "ct-new", 0, kAfter);
+
+  Child second({"produce", "--config", files.config}, log);
+  ASSERT_GT(second.pid(), 0);
+  auto next_check = Clock::now();
+  const bool done = reader.read_until(
+      [&] {
+        if (reader.total() < static_cast<std::size_t>(kBefore + kAfter) || Clock::now() < next_check) return false;
+        next_check = Clock::now() + 200ms;
+        return tally(reader.messages(), "ct-new", kAfter).missing == 0;
+      },
+      60s);
+  const Tally after = tally(reader.messages(), "ct-new", kAfter);
+  const Tally before = tally(reader.messages(), "ct", kBefore);
+  EXPECT_TRUE(done) << read_file(log);
+  EXPECT_EQ(after.missing, 0) << "of the " << kAfter << " lines written after the copytruncate\n" << read_file(log);
+  EXPECT_EQ(after.duplicates, 0);
+  EXPECT_EQ(before.missing, 0);
+  EXPECT_EQ(before.duplicates, 0) << "the copy aside is not under the source's paths: not sent again";
+  EXPECT_EQ(reader.decode_errors(), 0);
+  EXPECT_NE(read_file(log).find("no longer starts with the bytes checkpointed"), std::string::npos) << read_file(log);
 }
 
 }  // namespace
