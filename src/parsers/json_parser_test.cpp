@@ -61,6 +61,21 @@ TEST(JsonParser, WrongTypeLeaksNoHalfDecodedField) {
   EXPECT_EQ(attr(e, "parse_error").rfind("decode.wrong_type", 0), 0u);
 }
 
+TEST(JsonParser, IntegersBeyondEighteenDigitsStayNumbersWithTheirExactText) {
+  // parsers_fuzz found the first one: the line's number is a JSON number, so the
+  // attribute is typed Number and written back verbatim, digit for digit.
+  auto p = parser_named("json");
+  for (const std::string n : {"7777777777777777711", "-9223372036854775808", "18446744073709551615"}) {
+    LogEvent e = with_context();
+    ASSERT_EQ(p->parse(R"({"msg":"m","n":)" + n + "}", e), ParseStatus::Ok) << n;
+    const Attribute* a = e.attribute("n");
+    ASSERT_NE(a, nullptr) << n;
+    EXPECT_EQ(a->type, AttrType::Number) << n;
+    EXPECT_EQ(a->value, n);
+    EXPECT_TRUE(testing::well_formed(e)) << n;
+  }
+}
+
 TEST(JsonParser, InvalidUtf8IsRepairedNotRejected) {
   auto p = parser_named("json");
   LogEvent e = with_context();

@@ -49,7 +49,10 @@ std::string_view prepare_line(std::string_view line, std::string& scratch) {
   return scratch;
 }
 
-bool is_json_number(std::string_view s) noexcept {
+namespace {
+// RFC 8259's number grammar. Each part may be capped at a number of digits (0:
+// any number).
+bool scan_json_number(std::string_view s, size_t max_int, size_t max_frac, size_t max_exp) noexcept {
   size_t i = 0;
   if (i < s.size() && s[i] == '-') ++i;
   const size_t int_start = i;
@@ -59,24 +62,29 @@ bool is_json_number(std::string_view s) noexcept {
     while (i < s.size() && is_digit(s[i])) ++i;
   }
   const size_t int_digits = i - int_start;
-  if (int_digits == 0 || int_digits > 18) return false;
+  if (int_digits == 0 || (max_int != 0 && int_digits > max_int)) return false;
   if (i < s.size() && s[i] == '.') {
     const size_t frac_start = ++i;
     while (i < s.size() && is_digit(s[i])) ++i;
-    if (i == frac_start || i - frac_start > 17) return false;
+    if (i == frac_start || (max_frac != 0 && i - frac_start > max_frac)) return false;
   }
   if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
     ++i;
     if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
     const size_t exp_start = i;
     while (i < s.size() && is_digit(s[i])) ++i;
-    if (i == exp_start || i - exp_start > 3) return false;
+    if (i == exp_start || (max_exp != 0 && i - exp_start > max_exp)) return false;
   }
   return i == s.size();
 }
+}  // namespace
+
+bool is_json_number(std::string_view s) noexcept { return scan_json_number(s, 0, 0, 0); }
+
+bool is_exact_json_number(std::string_view s) noexcept { return scan_json_number(s, 18, 17, 3); }
 
 void set_typed_attribute(LogEvent& out, std::string_view key, std::string_view value) {
-  out.set_attribute(key, value, is_json_number(value) ? AttrType::Number : AttrType::String);
+  out.set_attribute(key, value, is_exact_json_number(value) ? AttrType::Number : AttrType::String);
 }
 
 void apply_level_text(LogEvent& out, std::string_view text) {

@@ -113,11 +113,17 @@ std::string_view trim(std::string_view s) noexcept;
 // when repair was needed, of `scratch`.
 std::string_view prepare_line(std::string_view line, std::string& scratch);
 
-// True for text a JSON encoder may emit verbatim as a number, and small enough to
-// survive a round trip (at most 18 significant integer digits).
+// True for text a JSON encoder may emit verbatim as a number (RFC 8259 grammar,
+// any number of digits): what every Number attribute must be.
 bool is_json_number(std::string_view s) noexcept;
 
-// Sets an attribute, typed Number when the text is a JSON number.
+// A JSON number that also survives a round trip through a decoder unchanged
+// (at most 18 integer, 17 fraction and 3 exponent digits): the test for typing
+// plain text (logfmt, regex groups) as a number. A 19-digit integer read from
+// JSON is a Number already, and keeps its exact text.
+bool is_exact_json_number(std::string_view s) noexcept;
+
+// Sets an attribute, typed Number when the text is an exact JSON number.
 void set_typed_attribute(LogEvent& out, std::string_view key, std::string_view value);
 
 // Level from free text (canonical names and aliases, or bunyan numbers); an

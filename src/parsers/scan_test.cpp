@@ -7,6 +7,25 @@
 namespace lt::parsers {
 namespace {
 
+TEST(JsonNumber, GrammarTakesAnyDigitCountExactOnlyWhatRoundTrips) {
+  for (const char* ok : {"0", "-0", "7", "-12.5", "1e5", "1.5E-7", "2e+300", "7777777777777777711",
+                         "123456789012345678901234567890", "0.123456789012345678901"}) {
+    EXPECT_TRUE(is_json_number(ok)) << ok;
+  }
+  for (const char* bad : {"", "-", "01", "1.", ".5", "+1", "1e", "1e+", "0x10", "1_000", " 1", "1 ", "NaN",
+                          "Infinity", "--1", "1.2.3"}) {
+    EXPECT_FALSE(is_json_number(bad)) << bad;
+    EXPECT_FALSE(is_exact_json_number(bad)) << bad;
+  }
+  // Plain text typed as a number must come back unchanged from a decoder.
+  EXPECT_TRUE(is_exact_json_number("123456789012345678"));   // 18 digits
+  EXPECT_FALSE(is_exact_json_number("1234567890123456789"));  // 19
+  EXPECT_TRUE(is_exact_json_number("0.12345678901234567"));   // 17 fraction digits
+  EXPECT_FALSE(is_exact_json_number("0.123456789012345678"));
+  EXPECT_TRUE(is_exact_json_number("1e308"));
+  EXPECT_FALSE(is_exact_json_number("1e1000"));
+}
+
 TEST(Cursor, TakeDigitsReadsExactlyNDigitsOrNothing) {
   Cursor c{"2026-11"};
   EXPECT_EQ(c.take_digits(4), 2026);
