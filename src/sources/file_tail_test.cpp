@@ -41,10 +41,6 @@ class FileTailTest : public testing::TempDirTest {
     return std::make_unique<FileTailSource>(common, fo, testing::message_parser);
   }
 
-  static std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
   // Lines "<tag> line NNN" (zero-padded: every line the same length) from..to-1.
   static std::string numbered(const std::string& tag, int from, int to) {
     std::string out;
@@ -62,26 +58,46 @@ class FileTailTest : public testing::TempDirTest {
       out.push_back(text.substr(at, nl - at));
     return out;
   }
-  // Runs the source once over `path` from its start, until everything there is
-  // acknowledged, and stops it: a checkpoint at the end of the file.
-  void run_to_end(const std::string& name, const FileOptions& fo, std::size_t lines) {
-    auto src = make(name, fo);
+  struct FirstRun {
+    FileOptions fo;
+    std::string name;
+    FileCheckpoint saved;  // what the run left in its checkpoint
+  };
+  // dir_/app.log holding `text`, read by a source from its start until all of it
+  // is acknowledged, then stopped: a checkpoint at the end of the file.
+  FirstRun run_to_end(const std::string& prefix, const std::string& text) {
+    FirstRun run;
+    const std::string path = dir_ + "/app.log";
+    append(path, text);
+    run.fo.paths = {path};
+    run.fo.start_at_beginning = true;
+    run.fo.checkpoint_dir = dir_ + "/ckpt";
+    run.name = testing::unique_name(prefix);
+    auto src = make(run.name, run.fo);
     TestSink sink;
-    ASSERT_FALSE(src->start(sink));
-    ASSERT_TRUE(sink.wait_count(lines)) << sink.count();
+    EXPECT_FALSE(src->start(sink));
+    EXPECT_TRUE(sink.wait_count(lines_of(text).size())) << sink.count();
     EXPECT_TRUE(eventually([&] { return src->fully_acknowledged(); }));
     src->stop();
+    const auto saved = std::get<std::vector<FileCheckpoint>>(CheckpointStore(run.fo.checkpoint_dir, run.name).load());
+    EXPECT_EQ(saved.size(), 1u);
+    if (!saved.empty()) run.saved = saved[0];
+    EXPECT_EQ(run.saved.offset, static_cast<std::int64_t>(text.size()));
+    return run;
   }
-  // A checkpoint as a release before file heads wrote it (the v1 document),
-  // for the file at `path`, plus `extra` fields in its entry.
+  // A checkpoint as a release before file heads wrote it (the v1 document): an
+  // entry with the device + inode of the file at `path`, naming `recorded`
+  // (`path` if empty), plus `extra` fields.
   void write_old_checkpoint(const FileOptions& fo, const std::string& name, const std::string& path,
-                            std::int64_t offset, const std::string& extra = "") const {
+                            std::int64_t offset, const std::string& extra = "",
+                            const std::string& recorded = "") const {
     struct stat st {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     fs::create_directories(fo.checkpoint_dir);
     std::ofstream(fo.checkpoint_dir + "/" + name + ".checkpoint.json")
         << "{\"version\":1,\"files\":[{\"device\":" << st.st_dev << ",\"inode\":" << st.st_ino
-        << ",\"offset\":" << offset << ",\"path\":\"" << path << "\"" << extra << "}]}\n";
+        << ",\"offset\":" << offset << ",\"path\":\"" << (recorded.empty() ? path : recorded) << "\"" << extra
+        << "}]}\n";
   }
   static Counter& changed_counter(const std::string& name) {
     return MetricsRegistry::global().counter("logtracer_file_checkpoints_content_changed_total", "",
@@ -397,21 +413,13 @@ TEST_F(FileTailTest, CheckpointOfAVanishedFileIsWarnedAndCounted) {
 TEST_F(FileTailTest, CopytruncatedWhileStoppedAndRewrittenPastTheOffsetIsReadFromTheStart) {
   // Same inode and a size beyond the checkpoint after the restart: only the
   // checkpointed head tells that the bytes before the offset are new lines.
-  const std::string path = dir_ + "/app.log";
   const std::string old_text = numbered("old", 0, 100);  // 1300 bytes: a head of 1024
-  append(path, old_text);
-  FileOptions fo;
-  fo.paths = {path};
-  fo.start_at_beginning = true;
-  fo.checkpoint_dir = dir_ + "/ckpt";
-  const std::string name = testing::unique_name("ft_ckpt_copytrunc");
-  run_to_end(name, fo, 100);
-  CheckpointStore store(fo.checkpoint_dir, name);
-  const auto saved = std::get<std::vector<FileCheckpoint>>(store.load());
-  ASSERT_EQ(saved.size(), 1u);
-  EXPECT_EQ(saved[0].offset, static_cast<std::int64_t>(old_text.size()));
+  const FirstRun first = run_to_end("ft_ckpt_copytrunc", old_text);
+  ASSERT_FALSE(HasFailure());
+  const FileOptions& fo = first.fo;
+  const std::string &path = fo.paths[0], &name = first.name;
 
-  const auto ino = saved[0].inode;
+  const auto ino = first.saved.inode;
   const std::string new_text = numbered("new", 0, 150);  // 1950 bytes, past the checkpoint
   {
     std::ofstream out(path, std::ios::trunc | std::ios::binary);  // copytruncate, then the app writes on
@@ -440,21 +448,13 @@ TEST_F(FileTailTest, CopytruncatedWhileStoppedAndRewrittenPastTheOffsetIsReadFro
 }
 
 TEST_F(FileTailTest, AppendedWhileStoppedResumesAtTheOffsetWithTheHeadChecked) {
-  const std::string path = dir_ + "/app.log";
   const std::string old_text = numbered("old", 0, 100);
-  append(path, old_text);
-  FileOptions fo;
-  fo.paths = {path};
-  fo.start_at_beginning = true;
-  fo.checkpoint_dir = dir_ + "/ckpt";
-  const std::string name = testing::unique_name("ft_ckpt_append");
-  run_to_end(name, fo, 100);
-  CheckpointStore store(fo.checkpoint_dir, name);
-  const auto saved = std::get<std::vector<FileCheckpoint>>(store.load());
-  ASSERT_EQ(saved.size(), 1u);
-  EXPECT_EQ(saved[0].offset, static_cast<std::int64_t>(old_text.size()));
-  EXPECT_EQ(saved[0].head_bytes, 1024u);
-  EXPECT_EQ(saved[0].head, fnv1a(std::string_view(old_text).substr(0, 1024)));
+  const FirstRun first = run_to_end("ft_ckpt_append", old_text);
+  ASSERT_FALSE(HasFailure());
+  const FileOptions& fo = first.fo;
+  const std::string &path = fo.paths[0], &name = first.name;
+  EXPECT_EQ(first.saved.head_bytes, 1024u);
+  EXPECT_EQ(first.saved.head, fnv1a(std::string_view(old_text).substr(0, 1024)));
 
   const std::string more = numbered("more", 0, 5);
   append(path, more);
@@ -468,9 +468,9 @@ TEST_F(FileTailTest, AppendedWhileStoppedResumesAtTheOffsetWithTheHeadChecked) {
   src->stop();
   EXPECT_EQ(sink.messages(), lines_of(more));  // nothing sent again
   EXPECT_EQ(changed.value(), before);
-  const auto after = std::get<std::vector<FileCheckpoint>>(store.load());
+  const auto after = std::get<std::vector<FileCheckpoint>>(CheckpointStore(fo.checkpoint_dir, name).load());
   EXPECT_EQ(after.at(0).offset, static_cast<std::int64_t>(old_text.size() + more.size()));
-  EXPECT_EQ(after.at(0).head, saved[0].head);
+  EXPECT_EQ(after.at(0).head, first.saved.head);
 }
 
 TEST_F(FileTailTest, CheckpointWithoutAHeadResumesAtItsOffsetAsBefore) {
@@ -530,14 +530,9 @@ TEST_F(FileTailTest, FileOutsideThePathsWithTheCheckpointedInodeButOtherFirstByt
   fo.paths = {dir_ + "/app.log"};
   fo.checkpoint_dir = dir_ + "/ckpt";
   const std::string name = testing::unique_name("ft_ckpt_stranger");
-  write_old_checkpoint(fo, name, other, 0, ",\"head\":\"" + std::string(16, 'b') + "\",\"head_bytes\":4");
-  {
-    // The entry names app.log, found nowhere under that path.
-    const std::string ckpt = fo.checkpoint_dir + "/" + name + ".checkpoint.json";
-    std::string text = read_all(ckpt);
-    text.replace(text.find(other), other.size(), dir_ + "/app.log");
-    std::ofstream(ckpt, std::ios::trunc) << text;
-  }
+  // The entry names app.log, found nowhere under that path, with the inode of notes.txt.
+  write_old_checkpoint(fo, name, other, 0, ",\"head\":\"" + std::string(16, 'b') + "\",\"head_bytes\":4",
+                       dir_ + "/app.log");
   auto& unmatched = MetricsRegistry::global().counter("logtracer_file_checkpoints_unmatched_total", "",
                                                       {{"source", name}});
   const auto before = unmatched.value();
