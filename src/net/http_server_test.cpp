@@ -9,6 +9,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "net/metrics_endpoint.h"
@@ -84,6 +85,7 @@ class HttpServerTest : public ::testing::Test {
             if (auto w = weak.lock()) w->send("echo " + std::string(text));
           };
           ws->on_close = [this] { closed.fetch_add(1); };
+          std::lock_guard lock(sockets_mu);
           sockets.push_back(ws);
         },
         [](const Request& r) -> std::optional<Response> {
@@ -100,7 +102,15 @@ class HttpServerTest : public ::testing::Test {
 
   std::unique_ptr<HttpServer> server;
   std::unique_ptr<Responder> kept;
+  // Accepted sockets. The handler runs on either IO thread (two of them), so two
+  // upgrades at once push back concurrently: unguarded, one reallocation lost
+  // the other's buffer (LeakSanitizer in CI).
+  std::mutex sockets_mu;
   std::vector<std::shared_ptr<WebSocket>> sockets;
+  std::vector<std::shared_ptr<WebSocket>> accepted() {
+    std::lock_guard lock(sockets_mu);
+    return sockets;
+  }
   std::atomic<int> closed{0};
 };
 
@@ -254,7 +264,7 @@ TEST_F(HttpServerTest, WebSocketForeignOriginRefused403) {
   auto res = c.request(http::verb::get, "/ws", {}, upgrade_headers("https://evil.example"));
   EXPECT_EQ(res.result(), http::status::forbidden);
   EXPECT_EQ(res["X-Content-Type-Options"], "nosniff");
-  EXPECT_TRUE(sockets.empty());
+  EXPECT_TRUE(accepted().empty());
 }
 
 TEST_F(HttpServerTest, WebSocketAllowedOriginListAndCheckRefusal) {
@@ -317,7 +327,7 @@ TEST_F(HttpServerTest, HostCheckRefusesForeignHostsOnRoutesFallbackAndUpgrades) 
     h.emplace_back("Host", host);
     EXPECT_EQ(c3.request(http::verb::get, "/ws", {}, h).result(), http::status::misdirected_request);
   }
-  EXPECT_TRUE(sockets.empty());
+  EXPECT_TRUE(accepted().empty());
   const std::vector<std::string> accepted_hosts = {"127.0.0.1:" + port, "localhost:" + port,
                                                    "logs.example.com:" + port};
   for (const std::string& host : accepted_hosts) {
@@ -396,11 +406,15 @@ TEST_F(HttpServerTest, SendAfterStopIsRefusedAndStopIsPrompt) {
   WsClient c;
   ASSERT_FALSE(c.connect(server->port(), "/ws", ""));
   c.read();
-  ASSERT_EQ(sockets.size(), 1u);
+  // The handler sends the welcome before it records the socket.
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (accepted().empty() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  const auto ws = accepted();
+  ASSERT_EQ(ws.size(), 1u);
   auto t0 = std::chrono::steady_clock::now();
   server->stop();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
-  EXPECT_FALSE(sockets[0]->send("after stop"));
+  EXPECT_FALSE(ws[0]->send("after stop"));
 }
 
 TEST(PercentCoding, DecodesQueryStringsAndKeepsInvalidEscapes) {
